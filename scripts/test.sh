@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The project's test command: installs system peers, builds, then runs every test with node's runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-system.sh
+[ -d node_modules ] || npm ci
+npx tsc -p tsconfig.build.json
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+exec node --import tsx --test --test-concurrency=2 --test-timeout=120000 "${files[@]}"
