@@ -20,7 +20,7 @@ export const PROTOCOL_MAXIMUM_PEER_ID = 0xfff;
 export const PROTOCOL_MAXIMUM_FRAGMENT_COUNT = 1024 * 1024;
 
 /** Command numbers (low 4 bits of the command byte). */
-export const enum Command {
+export enum Command {
   NONE = 0,
   ACKNOWLEDGE = 1,
   CONNECT = 2,
