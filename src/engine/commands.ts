@@ -1,0 +1,50 @@
+import type { ListNode } from './list.js';
+
+/** A command queued for sending (or sent and awaiting its acknowledgement). */
+export class OutgoingCommand implements ListNode {
+  listNext: ListNode = this;
+  listPrev: ListNode = this;
+  /** Command byte including the ACKNOWLEDGE / UNSEQUENCED flags. */
+  command = 0;
+  channelID = 0;
+  reliableSequenceNumber = 0;
+  unreliableSequenceNumber = 0;
+  /** SEND_UNSEQUENCED group. */
+  unsequencedGroup = 0;
+  sentTime = 0;
+  roundTripTimeout = 0;
+  sendAttempts = 0;
+  /** Fragment fields (SEND_FRAGMENT / SEND_UNRELIABLE_FRAGMENT). */
+  startSequenceNumber = 0;
+  fragmentCount = 0;
+  fragmentNumber = 0;
+  /** Offset and length of this command's payload inside `packet`. */
+  fragmentOffset = 0;
+  fragmentLength = 0;
+  /** The packet whose bytes this command carries, or null for payload-less commands. */
+  packet: Uint8Array | null = null;
+  /** Pre-encoded body (after the 4-byte command header) of connection-management commands. */
+  body: Uint8Array | null = null;
+}
+
+/** A received command waiting for ordering, reassembly or the application. */
+export class IncomingCommand implements ListNode {
+  listNext: ListNode = this;
+  listPrev: ListNode = this;
+  /** Command number (no flags). */
+  commandNumber = 0;
+  channelID = 0;
+  reliableSequenceNumber = 0;
+  unreliableSequenceNumber = 0;
+  fragmentCount = 0;
+  fragmentsRemaining = 0;
+  /** Bitmap of received fragment numbers. */
+  fragments: Uint32Array | null = null;
+  /** The payload, or the reassembly buffer of a fragmented packet. */
+  packet: Uint8Array;
+  /** Packet flags reported to the application (RELIABLE, UNSEQUENCED, UNRELIABLE_FRAGMENT or 0). */
+  packetFlags = 0;
+  constructor(packet: Uint8Array) {
+    this.packet = packet;
+  }
+}

@@ -1,0 +1,341 @@
+import {
+  COMMAND_FLAG_ACKNOWLEDGE,
+  Command,
+  HOST_DEFAULT_MAXIMUM_PACKET_SIZE,
+  HOST_DEFAULT_MAXIMUM_WAITING_DATA,
+  HOST_DEFAULT_MTU,
+  PEER_PACKET_THROTTLE_ACCELERATION,
+  PEER_PACKET_THROTTLE_DECELERATION,
+  PEER_PACKET_THROTTLE_INTERVAL,
+  PEER_WINDOW_SIZE_SCALE,
+  PROTOCOL_MAXIMUM_CHANNEL_COUNT,
+  PROTOCOL_MAXIMUM_WINDOW_SIZE,
+  PROTOCOL_MINIMUM_CHANNEL_COUNT,
+  PROTOCOL_MINIMUM_WINDOW_SIZE,
+} from '../protocol/constants.js';
+import { timeDifference } from '../protocol/time.js';
+import { PeerState } from '../api/enums.js';
+import type { Compressor } from '../compress/compressor.js';
+import { Channel } from './channel.js';
+import { Peer } from './peer.js';
+import { handleDatagram } from './protocol-receive.js';
+import { sendOutgoingCommands } from './protocol-send.js';
+import { bandwidthThrottle } from './bandwidth-throttle.js';
+import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
+
+/** Where the engine hands the datagrams it wants sent. The buffer belongs to the receiver. */
+export type DatagramSink = (data: Uint8Array, address: string, port: number) => void;
+
+/** What a host reports to its owner. */
+export interface HostEvent {
+  type: 'connect' | 'disconnect' | 'receive';
+  peer: Peer;
+  /** Connect / disconnect data. */
+  data: number;
+  channelID: number;
+  packet: Uint8Array | null;
+  packetFlags: number;
+}
+
+/** Why a datagram was dropped before its commands were processed. */
+export type DropReason =
+  | 'malformed'
+  | 'oversized'
+  | 'unknownPeer'
+  | 'checksum'
+  | 'decompress'
+  | 'compressedWithoutCodec'
+  | 'refused';
+
+/** Tunables of a host; everything but `peerCount` has ENet's default. */
+export interface HostOptions {
+  peerCount: number;
+  channelLimit?: number;
+  incomingBandwidth?: number;
+  outgoingBandwidth?: number;
+  mtu?: number;
+  maximumPacketSize?: number;
+  maximumWaitingData?: number;
+  duplicatePeers?: number;
+  /** Cap on bytes of incomplete fragment reassembly per peer (ENet has none; default 32 MiB). */
+  maximumReassemblyPerPeer?: number;
+  /** Cap on bytes of incomplete fragment reassembly for the whole host (default 256 MiB). */
+  maximumReassemblyPerHost?: number;
+  /** Random 32-bit connect ids; defaults to crypto-quality randomness supplied by the caller. */
+  random?: () => number;
+}
+
+/**
+ * The sans-I/O ENet host: a fixed set of peer slots fed with datagrams and a clock, producing
+ * datagrams (through the sink) and events (through {@link Host.checkEvents}).
+ */
+export class Host {
+  readonly peers: Peer[];
+  channelLimit: number;
+  incomingBandwidth: number;
+  outgoingBandwidth: number;
+  mtu: number;
+  maximumPacketSize: number;
+  maximumWaitingData: number;
+  maximumReassemblyPerPeer: number;
+  maximumReassemblyPerHost: number;
+  duplicatePeers: number;
+  /** Bytes currently reserved by incomplete reassemblies across all peers. */
+  reassemblyBytes = 0;
+  checksum = false;
+  compressor: Compressor | null = null;
+  /** While true, new CONNECTs are ignored (existing peers are untouched). */
+  refuseNewConnections = false;
+  bandwidthThrottleEpoch = 0;
+  recalculateBandwidthLimits = false;
+  connectedPeers = 0;
+  bandwidthLimitedPeers = 0;
+  /** The current time (u32 ms) of the call being processed. */
+  serviceTime = 0;
+  totalSentData = 0;
+  totalSentPackets = 0;
+  totalReceivedData = 0;
+  totalReceivedPackets = 0;
+  /** Datagrams dropped, by reason. */
+  readonly drops: Record<DropReason, number> = {
+    malformed: 0,
+    oversized: 0,
+    unknownPeer: 0,
+    checksum: 0,
+    decompress: 0,
+    compressedWithoutCodec: 0,
+    refused: 0,
+  };
+  /** Called once per datagram dropped before processing (for warnings and statistics). */
+  onDrop: ((reason: DropReason, address: string, port: number) => void) | null = null;
+  readonly sink: DatagramSink;
+  readonly random: () => number;
+  private readonly dispatchQueue: Peer[] = [];
+  private dispatchHead = 0;
+  /** Peers with something new to send since the last pass. */
+  private readonly sendQueue: Peer[] = [];
+  private readonly markedForSend: Uint8Array;
+
+  constructor(options: HostOptions, sink: DatagramSink) {
+    this.sink = sink;
+    this.random = options.random ?? (() => (Math.random() * 0x100000000) >>> 0);
+    this.channelLimit = clampChannelLimit(options.channelLimit ?? 0);
+    this.incomingBandwidth = (options.incomingBandwidth ?? 0) >>> 0;
+    this.outgoingBandwidth = (options.outgoingBandwidth ?? 0) >>> 0;
+    this.mtu = options.mtu ?? HOST_DEFAULT_MTU;
+    this.maximumPacketSize = options.maximumPacketSize ?? HOST_DEFAULT_MAXIMUM_PACKET_SIZE;
+    this.maximumWaitingData = options.maximumWaitingData ?? HOST_DEFAULT_MAXIMUM_WAITING_DATA;
+    this.maximumReassemblyPerPeer = options.maximumReassemblyPerPeer ?? 32 * 1024 * 1024;
+    this.maximumReassemblyPerHost = options.maximumReassemblyPerHost ?? 256 * 1024 * 1024;
+    this.duplicatePeers = options.duplicatePeers ?? 4095;
+    this.peers = [];
+    for (let i = 0; i < options.peerCount; i++) this.peers.push(new Peer(this, i));
+    this.markedForSend = new Uint8Array(options.peerCount);
+  }
+
+  /** Sets the time for the operations that follow (u32 ms from a monotonic clock). */
+  setTime(now: number): void {
+    this.serviceTime = now >>> 0;
+  }
+
+  /** Starts a connection to a remote host; returns the peer or null when no slot is free. */
+  connect(address: string, port: number, channelCount: number, data: number): Peer | null {
+    channelCount = Math.min(Math.max(channelCount, PROTOCOL_MINIMUM_CHANNEL_COUNT), PROTOCOL_MAXIMUM_CHANNEL_COUNT);
+    const peer = this.peers.find((p) => p.state === PeerState.DISCONNECTED);
+    if (!peer) return null;
+    peer.channels = [];
+    for (let i = 0; i < channelCount; i++) peer.channels.push(new Channel());
+    peer.channelCount = channelCount;
+    peer.state = PeerState.CONNECTING;
+    peer.address = address;
+    peer.port = port;
+    peer.connectID = this.random() >>> 0;
+    peer.mtu = this.mtu;
+    if (this.outgoingBandwidth === 0) peer.windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
+    else peer.windowSize = Math.floor(this.outgoingBandwidth / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
+    peer.windowSize = clampWindow(peer.windowSize);
+    const body = new Uint8Array(44);
+    const v = new DataView(body.buffer);
+    v.setUint16(0, peer.incomingPeerID);
+    v.setUint8(2, peer.incomingSessionID);
+    v.setUint8(3, peer.outgoingSessionID);
+    v.setUint32(4, peer.mtu);
+    v.setUint32(8, peer.windowSize);
+    v.setUint32(12, channelCount);
+    v.setUint32(16, this.incomingBandwidth);
+    v.setUint32(20, this.outgoingBandwidth);
+    v.setUint32(24, PEER_PACKET_THROTTLE_INTERVAL);
+    v.setUint32(28, PEER_PACKET_THROTTLE_ACCELERATION);
+    v.setUint32(32, PEER_PACKET_THROTTLE_DECELERATION);
+    v.setUint32(36, peer.connectID);
+    v.setUint32(40, data >>> 0);
+    peer.queueSystemCommand(Command.CONNECT | COMMAND_FLAG_ACKNOWLEDGE, body);
+    return peer;
+  }
+
+  /** Queues a packet to every CONNECTED peer (per-peer refusals are silent, as in ENet). */
+  broadcast(channelID: number, packet: Uint8Array, flags: number): void {
+    for (const peer of this.peers) if (peer.state === PeerState.CONNECTED) peer.send(channelID, packet, flags);
+  }
+
+  /** Sets the host bandwidth (bytes/s, 0 = unlimited) and schedules BANDWIDTH_LIMIT updates. */
+  bandwidthLimit(incoming: number, outgoing: number): void {
+    this.incomingBandwidth = incoming >>> 0;
+    this.outgoingBandwidth = outgoing >>> 0;
+    this.recalculateBandwidthLimits = true;
+  }
+
+  /** Sets the channel limit for future incoming connections (0 or > 255 means 255). */
+  setChannelLimit(limit: number): void {
+    this.channelLimit = clampChannelLimit(limit);
+  }
+
+  /** Processes one received datagram. `data` must not be modified by the caller afterwards. */
+  receive(data: Uint8Array, address: string, port: number): void {
+    handleDatagram(this, data, address, port);
+  }
+
+  /**
+   * One service pass without I/O waits: bandwidth throttle when due, then a send pass that also
+   * runs retransmission timeouts and pings.
+   */
+  service(): void {
+    if (timeDifference(this.serviceTime, this.bandwidthThrottleEpoch) >= HOST_BANDWIDTH_THROTTLE_INTERVAL)
+      bandwidthThrottle(this);
+    sendOutgoingCommands(this, true, null);
+  }
+
+  /** Sends what is queued (acks and commands) without running timeouts (enet_host_flush). */
+  flush(): void {
+    sendOutgoingCommands(this, false, null);
+  }
+
+  /** Sends for the peers that got something new since the last pass; cheaper than a full pass. */
+  flushMarked(): void {
+    if (this.sendQueue.length === 0) return;
+    sendOutgoingCommands(this, false, this.sendQueue);
+  }
+
+  /** Notes that a peer has something to send. */
+  markForSend(peer: Peer): void {
+    const i = peer.incomingPeerID;
+    if (this.markedForSend[i]) return;
+    this.markedForSend[i] = 1;
+    this.sendQueue.push(peer);
+  }
+
+  /** Forgets the send marks (called by the send pass once it has visited the peers). */
+  clearSendMarks(): void {
+    for (const p of this.sendQueue) this.markedForSend[p.incomingPeerID] = 0;
+    this.sendQueue.length = 0;
+  }
+
+  /** Puts a peer in the dispatch queue (once). */
+  queueDispatch(peer: Peer): void {
+    if (peer.needsDispatch) return;
+    peer.needsDispatch = true;
+    this.dispatchQueue.push(peer);
+  }
+
+  /** Takes a peer out of the dispatch queue (lazily: its entry is skipped later). */
+  unqueueDispatch(peer: Peer): void {
+    peer.needsDispatch = false;
+  }
+
+  /** True when {@link checkEvents} may return an event. */
+  hasDispatch(): boolean {
+    return this.dispatchHead < this.dispatchQueue.length;
+  }
+
+  /** Returns the next event, or null (enet_host_check_events). */
+  checkEvents(): HostEvent | null {
+    const q = this.dispatchQueue;
+    while (this.dispatchHead < q.length) {
+      const peer = q[this.dispatchHead]!;
+      q[this.dispatchHead++] = undefined as unknown as Peer;
+      if (this.dispatchHead > 1024 && this.dispatchHead * 2 > q.length) {
+        q.splice(0, this.dispatchHead);
+        this.dispatchHead = 0;
+      }
+      if (!peer.needsDispatch) continue;
+      peer.needsDispatch = false;
+      if (peer.connectEventPending) {
+        peer.connectEventPending = false;
+        if (peer.state === PeerState.ZOMBIE || !peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
+        return { type: 'connect', peer, data: peer.eventData, channelID: 0, packet: null, packetFlags: 0 };
+      }
+      switch (peer.state) {
+        case PeerState.CONNECTION_PENDING:
+        case PeerState.CONNECTION_SUCCEEDED:
+          peer.changeState(PeerState.CONNECTED);
+          return { type: 'connect', peer, data: peer.eventData, channelID: 0, packet: null, packetFlags: 0 };
+        case PeerState.ZOMBIE: {
+          this.recalculateBandwidthLimits = true;
+          const data = peer.eventData;
+          peer.reset();
+          return { type: 'disconnect', peer, data, channelID: 0, packet: null, packetFlags: 0 };
+        }
+        case PeerState.CONNECTED: {
+          const cmd = peer.receive();
+          if (!cmd) continue;
+          if (!peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
+          return {
+            type: 'receive',
+            peer,
+            data: 0,
+            channelID: cmd.channelID,
+            packet: cmd.packet,
+            packetFlags: cmd.packetFlags,
+          };
+        }
+        default:
+          continue;
+      }
+    }
+    if (q.length > 0) {
+      q.length = 0;
+      this.dispatchHead = 0;
+    }
+    return null;
+  }
+
+  /**
+   * Milliseconds from the current service time until the engine next needs a service pass
+   * (retransmission, ping, bandwidth throttle), or -1 when nothing is pending.
+   */
+  nextTimeout(): number {
+    const now = this.serviceTime;
+    let best = -1;
+    const consider = (due: number) => {
+      const d = ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
+      if (best < 0 || d < best) best = d;
+    };
+    let any = false;
+    for (const p of this.peers) {
+      if (p.state === PeerState.DISCONNECTED || p.state === PeerState.ZOMBIE) continue;
+      any = true;
+      if (!p.sentReliableCommands.isEmpty()) consider(p.nextTimeout);
+      else if (p.state === PeerState.CONNECTED) consider(p.lastReceiveTime + p.pingInterval);
+    }
+    if (any && this.connectedPeers > 0) consider(this.bandwidthThrottleEpoch + HOST_BANDWIDTH_THROTTLE_INTERVAL);
+    return best;
+  }
+
+  /** Counts a dropped datagram and tells the listener. */
+  drop(reason: DropReason, address: string, port: number): void {
+    this.drops[reason]++;
+    this.onDrop?.(reason, address, port);
+  }
+}
+
+/** ENet's channel-limit clamp: 0 or above 255 → 255. */
+export function clampChannelLimit(limit: number): number {
+  if (!limit || limit > PROTOCOL_MAXIMUM_CHANNEL_COUNT) return PROTOCOL_MAXIMUM_CHANNEL_COUNT;
+  if (limit < PROTOCOL_MINIMUM_CHANNEL_COUNT) return PROTOCOL_MINIMUM_CHANNEL_COUNT;
+  return limit;
+}
+
+/** Clamps a window size to [4096, 65536]. */
+export function clampWindow(size: number): number {
+  return Math.min(Math.max(size, PROTOCOL_MINIMUM_WINDOW_SIZE), PROTOCOL_MAXIMUM_WINDOW_SIZE);
+}

@@ -1,0 +1,610 @@
+import {
+  COMMAND_FLAG_ACKNOWLEDGE,
+  COMMAND_FLAG_UNSEQUENCED,
+  COMMAND_MASK,
+  COMMAND_SIZES,
+  Command,
+  PACKET_FLAG_RELIABLE,
+  PACKET_FLAG_UNRELIABLE_FRAGMENT,
+  PACKET_FLAG_UNSEQUENCED,
+  PEER_DEFAULT_PACKET_THROTTLE,
+  PEER_DEFAULT_ROUND_TRIP_TIME,
+  PEER_FREE_RELIABLE_WINDOWS,
+  PEER_PACKET_THROTTLE_ACCELERATION,
+  PEER_PACKET_THROTTLE_DECELERATION,
+  PEER_PACKET_THROTTLE_INTERVAL,
+  PEER_PACKET_THROTTLE_SCALE,
+  PEER_PING_INTERVAL,
+  PEER_RELIABLE_WINDOW_SIZE,
+  PEER_RELIABLE_WINDOWS,
+  PEER_TIMEOUT_LIMIT,
+  PEER_TIMEOUT_MAXIMUM,
+  PEER_TIMEOUT_MINIMUM,
+  PEER_UNSEQUENCED_WINDOW_SIZE,
+  PROTOCOL_MAXIMUM_FRAGMENT_COUNT,
+  PROTOCOL_MAXIMUM_PEER_ID,
+  PROTOCOL_MAXIMUM_WINDOW_SIZE,
+  SYSTEM_CHANNEL,
+} from '../protocol/constants.js';
+import { PeerState } from '../api/enums.js';
+import { Channel } from './channel.js';
+import { IncomingCommand, OutgoingCommand } from './commands.js';
+import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
+import type { Host } from './host.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Result of queueing an incoming command: queued, discarded (harmless), or refused (abort the datagram). */
+export const DISCARDED: unique symbol = Symbol('discarded');
+
+/** One peer slot of a host: the state of a connection and its queues. */
+export class Peer {
+  readonly host: Host;
+  /** This slot's index: the id the remote puts in datagrams it sends us. */
+  readonly incomingPeerID: number;
+  outgoingPeerID = PROTOCOL_MAXIMUM_PEER_ID;
+  /** The 32-bit connect id, as read big-endian from the wire (written back the same way). */
+  connectID = 0;
+  outgoingSessionID = 0xff;
+  incomingSessionID = 0xff;
+  address = '';
+  port = 0;
+  state: PeerState = PeerState.DISCONNECTED;
+  channels: Channel[] = [];
+  channelCount = 0;
+  incomingBandwidth = 0;
+  outgoingBandwidth = 0;
+  incomingBandwidthThrottleEpoch = 0;
+  outgoingBandwidthThrottleEpoch = 0;
+  incomingDataTotal = 0;
+  outgoingDataTotal = 0;
+  lastSendTime = 0;
+  lastReceiveTime = 0;
+  nextTimeout = 0;
+  earliestTimeout = 0;
+  packetLossEpoch = 0;
+  packetsSent = 0;
+  packetsLost = 0;
+  packetLoss = 0;
+  packetLossVariance = 0;
+  packetThrottle = PEER_DEFAULT_PACKET_THROTTLE;
+  packetThrottleLimit = PEER_PACKET_THROTTLE_SCALE;
+  packetThrottleCounter = 0;
+  packetThrottleEpoch = 0;
+  packetThrottleAcceleration = PEER_PACKET_THROTTLE_ACCELERATION;
+  packetThrottleDeceleration = PEER_PACKET_THROTTLE_DECELERATION;
+  packetThrottleInterval = PEER_PACKET_THROTTLE_INTERVAL;
+  pingInterval = PEER_PING_INTERVAL;
+  timeoutLimit = PEER_TIMEOUT_LIMIT;
+  timeoutMinimum = PEER_TIMEOUT_MINIMUM;
+  timeoutMaximum = PEER_TIMEOUT_MAXIMUM;
+  lastRoundTripTime = PEER_DEFAULT_ROUND_TRIP_TIME;
+  lowestRoundTripTime = PEER_DEFAULT_ROUND_TRIP_TIME;
+  lastRoundTripTimeVariance = 0;
+  highestRoundTripTimeVariance = 0;
+  roundTripTime = PEER_DEFAULT_ROUND_TRIP_TIME;
+  roundTripTimeVariance = 0;
+  mtu: number;
+  windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
+  reliableDataInTransit = 0;
+  outgoingReliableSequenceNumber = 0;
+  /** Pending acknowledgements, four numbers each: channel, seq, sentTime, command number. */
+  acknowledgements: number[] = [];
+  readonly sentReliableCommands = new List<OutgoingCommand>();
+  readonly outgoingCommands = new List<OutgoingCommand>();
+  readonly dispatchedCommands = new List<IncomingCommand>();
+  /** Set while the peer sits in the host's dispatch queue. */
+  needsDispatch = false;
+  /** A CONNECT event is owed to the application. */
+  connectEventPending = false;
+  /** The last send pass ran out of room for this peer: send again. */
+  continueSending = false;
+  incomingUnsequencedGroup = 0;
+  outgoingUnsequencedGroup = 0;
+  readonly unsequencedWindow = new Uint32Array(PEER_UNSEQUENCED_WINDOW_SIZE / 32);
+  eventData = 0;
+  totalWaitingData = 0;
+  /** Bytes reserved by incomplete fragment reassemblies of this peer. */
+  reassemblyBytes = 0;
+  /** Application data attached to this slot (the API keeps its wrapper here). */
+  data: unknown = undefined;
+
+  constructor(host: Host, index: number) {
+    this.host = host;
+    this.incomingPeerID = index;
+    this.mtu = host.mtu;
+  }
+
+  /** True in CONNECTED and DISCONNECT_LATER, the states ENet counts as connected. */
+  isConnectedState(): boolean {
+    return this.state === PeerState.CONNECTED || this.state === PeerState.DISCONNECT_LATER;
+  }
+
+  /** Payload bytes that fit in one fragment for this peer. */
+  fragmentLength(): number {
+    return this.mtu - 4 - 24 - (this.host.checksum ? 4 : 0);
+  }
+
+  // ---------------------------------------------------------------- state changes
+
+  /** Counts the peer in or out of the host's connected set as `state` requires. */
+  changeState(state: PeerState): void {
+    if (state === PeerState.CONNECTED || state === PeerState.DISCONNECT_LATER) this.onConnect();
+    else this.onDisconnect();
+    this.state = state;
+  }
+
+  /** changeState plus a place in the host's dispatch queue. */
+  dispatchState(state: PeerState): void {
+    this.changeState(state);
+    this.host.queueDispatch(this);
+  }
+
+  onConnect(): void {
+    if (!this.isConnectedState()) {
+      if (this.incomingBandwidth !== 0) this.host.bandwidthLimitedPeers++;
+      this.host.connectedPeers++;
+    }
+  }
+
+  onDisconnect(): void {
+    if (this.isConnectedState()) {
+      if (this.incomingBandwidth !== 0) this.host.bandwidthLimitedPeers--;
+      this.host.connectedPeers--;
+    }
+  }
+
+  // ---------------------------------------------------------------- queues
+
+  /** Drops every queued command in both directions and the channels. */
+  resetQueues(): void {
+    this.host.unqueueDispatch(this);
+    this.acknowledgements.length = 0;
+    this.sentReliableCommands.clear();
+    this.outgoingCommands.clear();
+    this.dispatchedCommands.clear();
+    this.channels = [];
+    this.channelCount = 0;
+    this.totalWaitingData = 0;
+    this.host.reassemblyBytes -= this.reassemblyBytes;
+    this.reassemblyBytes = 0;
+    this.reliableDataInTransit = 0;
+  }
+
+  /** Restores every per-connection default; no traffic, no event (enet_peer_reset). */
+  reset(): void {
+    this.onDisconnect();
+    this.outgoingPeerID = PROTOCOL_MAXIMUM_PEER_ID;
+    this.connectID = 0;
+    this.state = PeerState.DISCONNECTED;
+    this.incomingBandwidth = 0;
+    this.outgoingBandwidth = 0;
+    this.incomingBandwidthThrottleEpoch = 0;
+    this.outgoingBandwidthThrottleEpoch = 0;
+    this.incomingDataTotal = 0;
+    this.outgoingDataTotal = 0;
+    this.lastSendTime = 0;
+    this.lastReceiveTime = 0;
+    this.nextTimeout = 0;
+    this.earliestTimeout = 0;
+    this.packetLossEpoch = 0;
+    this.packetsSent = 0;
+    this.packetsLost = 0;
+    this.packetLoss = 0;
+    this.packetLossVariance = 0;
+    this.packetThrottle = PEER_DEFAULT_PACKET_THROTTLE;
+    this.packetThrottleLimit = PEER_PACKET_THROTTLE_SCALE;
+    this.packetThrottleCounter = 0;
+    this.packetThrottleEpoch = 0;
+    this.packetThrottleAcceleration = PEER_PACKET_THROTTLE_ACCELERATION;
+    this.packetThrottleDeceleration = PEER_PACKET_THROTTLE_DECELERATION;
+    this.packetThrottleInterval = PEER_PACKET_THROTTLE_INTERVAL;
+    this.pingInterval = PEER_PING_INTERVAL;
+    this.timeoutLimit = PEER_TIMEOUT_LIMIT;
+    this.timeoutMinimum = PEER_TIMEOUT_MINIMUM;
+    this.timeoutMaximum = PEER_TIMEOUT_MAXIMUM;
+    this.lastRoundTripTime = PEER_DEFAULT_ROUND_TRIP_TIME;
+    this.lowestRoundTripTime = PEER_DEFAULT_ROUND_TRIP_TIME;
+    this.lastRoundTripTimeVariance = 0;
+    this.highestRoundTripTimeVariance = 0;
+    this.roundTripTime = PEER_DEFAULT_ROUND_TRIP_TIME;
+    this.roundTripTimeVariance = 0;
+    this.mtu = this.host.mtu;
+    this.reliableDataInTransit = 0;
+    this.outgoingReliableSequenceNumber = 0;
+    this.windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
+    this.incomingUnsequencedGroup = 0;
+    this.outgoingUnsequencedGroup = 0;
+    this.eventData = 0;
+    this.continueSending = false;
+    this.connectEventPending = false;
+    this.unsequencedWindow.fill(0);
+    this.resetQueues();
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  /** Assigns sequence numbers to a command and appends it to the outgoing queue. */
+  setupOutgoingCommand(cmd: OutgoingCommand): void {
+    this.outgoingDataTotal += COMMAND_SIZES[cmd.command & COMMAND_MASK]! + cmd.fragmentLength;
+    if (cmd.channelID === SYSTEM_CHANNEL) {
+      this.outgoingReliableSequenceNumber = (this.outgoingReliableSequenceNumber + 1) & 0xffff;
+      cmd.reliableSequenceNumber = this.outgoingReliableSequenceNumber;
+      cmd.unreliableSequenceNumber = 0;
+    } else {
+      const channel = this.channels[cmd.channelID]!;
+      if (cmd.command & COMMAND_FLAG_ACKNOWLEDGE) {
+        channel.outgoingReliableSequenceNumber = (channel.outgoingReliableSequenceNumber + 1) & 0xffff;
+        channel.outgoingUnreliableSequenceNumber = 0;
+        cmd.reliableSequenceNumber = channel.outgoingReliableSequenceNumber;
+        cmd.unreliableSequenceNumber = 0;
+      } else if (cmd.command & COMMAND_FLAG_UNSEQUENCED) {
+        this.outgoingUnsequencedGroup = (this.outgoingUnsequencedGroup + 1) & 0xffff;
+        cmd.reliableSequenceNumber = 0;
+        cmd.unreliableSequenceNumber = 0;
+      } else {
+        if (cmd.fragmentOffset === 0)
+          channel.outgoingUnreliableSequenceNumber = (channel.outgoingUnreliableSequenceNumber + 1) & 0xffff;
+        cmd.reliableSequenceNumber = channel.outgoingReliableSequenceNumber;
+        cmd.unreliableSequenceNumber = channel.outgoingUnreliableSequenceNumber;
+      }
+    }
+    cmd.sendAttempts = 0;
+    cmd.sentTime = 0;
+    cmd.roundTripTimeout = 0;
+    if ((cmd.command & COMMAND_MASK) === Command.SEND_UNSEQUENCED) cmd.unsequencedGroup = this.outgoingUnsequencedGroup;
+    this.outgoingCommands.pushBack(cmd);
+    this.host.markForSend(this);
+  }
+
+  /** Queues a connection-management command on the system channel. */
+  queueSystemCommand(command: number, body: Uint8Array | null): OutgoingCommand {
+    const cmd = new OutgoingCommand();
+    cmd.command = command;
+    cmd.channelID = SYSTEM_CHANNEL;
+    cmd.body = body;
+    this.setupOutgoingCommand(cmd);
+    return cmd;
+  }
+
+  /**
+   * Queues a packet on a channel as ENet classifies it (reliable, unreliable, unsequenced or
+   * fragments). Returns false where enet_peer_send fails: not connected, no such channel,
+   * packet over the host's maximum, or too many fragments.
+   */
+  send(channelID: number, packet: Uint8Array, flags: number): boolean {
+    if (this.state !== PeerState.CONNECTED || channelID >= this.channelCount) return false;
+    if (packet.length > this.host.maximumPacketSize) return false;
+    const channel = this.channels[channelID]!;
+    const fragmentLength = this.fragmentLength();
+    if (packet.length > fragmentLength) {
+      const fragmentCount = Math.ceil(packet.length / fragmentLength);
+      if (fragmentCount > PROTOCOL_MAXIMUM_FRAGMENT_COUNT) return false;
+      let commandNumber: number;
+      let startSequenceNumber: number;
+      if (
+        (flags & (PACKET_FLAG_RELIABLE | PACKET_FLAG_UNRELIABLE_FRAGMENT)) === PACKET_FLAG_UNRELIABLE_FRAGMENT &&
+        channel.outgoingUnreliableSequenceNumber < 0xffff
+      ) {
+        commandNumber = Command.SEND_UNRELIABLE_FRAGMENT;
+        startSequenceNumber = (channel.outgoingUnreliableSequenceNumber + 1) & 0xffff;
+      } else {
+        commandNumber = Command.SEND_FRAGMENT | COMMAND_FLAG_ACKNOWLEDGE;
+        startSequenceNumber = (channel.outgoingReliableSequenceNumber + 1) & 0xffff;
+      }
+      for (let n = 0, offset = 0; offset < packet.length; n++, offset += fragmentLength) {
+        const cmd = new OutgoingCommand();
+        cmd.command = commandNumber;
+        cmd.channelID = channelID;
+        cmd.startSequenceNumber = startSequenceNumber;
+        cmd.fragmentCount = fragmentCount;
+        cmd.fragmentNumber = n;
+        cmd.fragmentOffset = offset;
+        cmd.fragmentLength = Math.min(fragmentLength, packet.length - offset);
+        cmd.packet = packet;
+        this.setupOutgoingCommand(cmd);
+      }
+      return true;
+    }
+    const cmd = new OutgoingCommand();
+    cmd.channelID = channelID;
+    if ((flags & (PACKET_FLAG_RELIABLE | PACKET_FLAG_UNSEQUENCED)) === PACKET_FLAG_UNSEQUENCED)
+      cmd.command = Command.SEND_UNSEQUENCED | COMMAND_FLAG_UNSEQUENCED;
+    else if (flags & PACKET_FLAG_RELIABLE || channel.outgoingUnreliableSequenceNumber >= 0xffff)
+      cmd.command = Command.SEND_RELIABLE | COMMAND_FLAG_ACKNOWLEDGE;
+    else cmd.command = Command.SEND_UNRELIABLE;
+    cmd.packet = packet;
+    cmd.fragmentOffset = 0;
+    cmd.fragmentLength = packet.length;
+    this.setupOutgoingCommand(cmd);
+    return true;
+  }
+
+  /** Queues a PING (only while CONNECTED). */
+  ping(): void {
+    if (this.state !== PeerState.CONNECTED) return;
+    this.queueSystemCommand(Command.PING | COMMAND_FLAG_ACKNOWLEDGE, null);
+  }
+
+  /** Sets the throttle parameters here and tells the remote to use them too. */
+  throttleConfigure(interval: number, acceleration: number, deceleration: number): void {
+    this.packetThrottleInterval = interval >>> 0;
+    this.packetThrottleAcceleration = acceleration >>> 0;
+    this.packetThrottleDeceleration = deceleration >>> 0;
+    const body = new Uint8Array(12);
+    const v = new DataView(body.buffer);
+    v.setUint32(0, this.packetThrottleInterval);
+    v.setUint32(4, this.packetThrottleAcceleration);
+    v.setUint32(8, this.packetThrottleDeceleration);
+    this.queueSystemCommand(Command.THROTTLE_CONFIGURE | COMMAND_FLAG_ACKNOWLEDGE, body);
+  }
+
+  /** Adjusts the packet throttle from one RTT sample (enet_peer_throttle). */
+  throttle(rtt: number): void {
+    if (this.lastRoundTripTime <= this.lastRoundTripTimeVariance) {
+      this.packetThrottle = this.packetThrottleLimit;
+    } else if (rtt <= this.lastRoundTripTime) {
+      this.packetThrottle = Math.min(this.packetThrottle + this.packetThrottleAcceleration, this.packetThrottleLimit);
+    } else if (rtt > this.lastRoundTripTime + 2 * this.lastRoundTripTimeVariance) {
+      this.packetThrottle =
+        this.packetThrottle > this.packetThrottleDeceleration ? this.packetThrottle - this.packetThrottleDeceleration : 0;
+    }
+  }
+
+  private disconnectBody(data: number): Uint8Array {
+    const body = new Uint8Array(4);
+    new DataView(body.buffer).setUint32(0, data >>> 0);
+    return body;
+  }
+
+  /** Starts a graceful disconnect (enet_peer_disconnect). */
+  disconnect(data: number): void {
+    const s = this.state;
+    if (
+      s === PeerState.DISCONNECTING ||
+      s === PeerState.DISCONNECTED ||
+      s === PeerState.ACKNOWLEDGING_DISCONNECT ||
+      s === PeerState.ZOMBIE
+    )
+      return;
+    this.resetQueues();
+    const connected = this.isConnectedState();
+    this.queueSystemCommand(
+      Command.DISCONNECT | (connected ? COMMAND_FLAG_ACKNOWLEDGE : COMMAND_FLAG_UNSEQUENCED),
+      this.disconnectBody(data),
+    );
+    if (connected) {
+      this.onDisconnect();
+      this.state = PeerState.DISCONNECTING;
+    } else {
+      this.host.flush();
+      this.reset();
+    }
+  }
+
+  /** Sends an unreliable DISCONNECT at once and resets the slot (enet_peer_disconnect_now). */
+  disconnectNow(data: number): void {
+    if (this.state === PeerState.DISCONNECTED) return;
+    if (this.state !== PeerState.ZOMBIE && this.state !== PeerState.DISCONNECTING) {
+      this.resetQueues();
+      this.queueSystemCommand(Command.DISCONNECT | COMMAND_FLAG_UNSEQUENCED, this.disconnectBody(data));
+      this.host.flush();
+    }
+    this.reset();
+  }
+
+  /** Disconnects once everything queued has been sent and acknowledged (enet_peer_disconnect_later). */
+  disconnectLater(data: number): void {
+    if (this.isConnectedState() && !(this.outgoingCommands.isEmpty() && this.sentReliableCommands.isEmpty())) {
+      this.state = PeerState.DISCONNECT_LATER;
+      this.eventData = data >>> 0;
+    } else {
+      this.disconnect(data);
+    }
+  }
+
+  // ---------------------------------------------------------------- incoming
+
+  /** Takes the next delivered packet (enet_peer_receive). */
+  receive(): IncomingCommand | undefined {
+    const cmd = this.dispatchedCommands.shift();
+    if (cmd) this.totalWaitingData -= cmd.packet.length;
+    return cmd;
+  }
+
+  /** Frees every node of `list` from `start` up to (not including) `end`, except `keep`. */
+  private removeIncomingCommands(start: ListNode, end: ListNode, keep: IncomingCommand | null): void {
+    for (let n = start; n !== end; ) {
+      const next = n.listNext;
+      if (n !== keep) {
+        unlink(n);
+        this.releaseIncoming(n as IncomingCommand);
+      }
+      n = next;
+    }
+  }
+
+  /** Returns the memory accounting of an incoming command that is being dropped. */
+  private releaseIncoming(cmd: IncomingCommand): void {
+    this.totalWaitingData -= cmd.packet.length;
+    if (cmd.fragmentsRemaining > 0) {
+      this.reassemblyBytes -= cmd.packet.length;
+      this.host.reassemblyBytes -= cmd.packet.length;
+    }
+  }
+
+  /** Moves the complete, in-order prefix of a channel's reliable queue to the application. */
+  dispatchIncomingReliableCommands(channel: Channel, queued: IncomingCommand | null): void {
+    const list = channel.incomingReliableCommands;
+    const end = list.sentinel;
+    let n = end.listNext;
+    for (; n !== end; n = n.listNext) {
+      const c = n as IncomingCommand;
+      if (c.fragmentsRemaining > 0 || c.reliableSequenceNumber !== ((channel.incomingReliableSequenceNumber + 1) & 0xffff))
+        break;
+      channel.incomingReliableSequenceNumber = c.reliableSequenceNumber;
+      if (c.fragmentCount > 0)
+        channel.incomingReliableSequenceNumber = (channel.incomingReliableSequenceNumber + c.fragmentCount - 1) & 0xffff;
+    }
+    if (n === end.listNext) return;
+    channel.incomingUnreliableSequenceNumber = 0;
+    moveRange(this.dispatchedCommands.sentinel, end.listNext, n.listPrev);
+    this.host.queueDispatch(this);
+    if (!channel.incomingUnreliableCommands.isEmpty()) this.dispatchIncomingUnreliableCommands(channel, queued);
+  }
+
+  /** Delivers what ENet's unreliable rules allow from a channel's unreliable queue and drops stale entries. */
+  dispatchIncomingUnreliableCommands(channel: Channel, queued: IncomingCommand | null): void {
+    const list = channel.incomingUnreliableCommands;
+    const end = list.sentinel;
+    let dropped: ListNode = end.listNext;
+    let start: ListNode = end.listNext;
+    let cur: ListNode = end.listNext;
+    for (; cur !== end; cur = cur.listNext) {
+      const c = cur as IncomingCommand;
+      if (c.commandNumber === Command.SEND_UNSEQUENCED) continue;
+      if (c.reliableSequenceNumber === channel.incomingReliableSequenceNumber) {
+        if (c.fragmentsRemaining <= 0) {
+          channel.incomingUnreliableSequenceNumber = c.unreliableSequenceNumber;
+          continue;
+        }
+        if (start !== cur) {
+          moveRange(this.dispatchedCommands.sentinel, start, cur.listPrev);
+          this.host.queueDispatch(this);
+          dropped = cur;
+        } else if (dropped !== cur) {
+          dropped = cur.listPrev;
+        }
+      } else {
+        let reliableWindow = (c.reliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
+        const currentWindow = (channel.incomingReliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
+        if (c.reliableSequenceNumber < channel.incomingReliableSequenceNumber) reliableWindow += PEER_RELIABLE_WINDOWS;
+        if (reliableWindow >= currentWindow && reliableWindow < currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1) break;
+        dropped = cur.listNext;
+        if (start !== cur) {
+          moveRange(this.dispatchedCommands.sentinel, start, cur.listPrev);
+          this.host.queueDispatch(this);
+        }
+      }
+      start = cur.listNext;
+    }
+    if (start !== cur) {
+      moveRange(this.dispatchedCommands.sentinel, start, cur.listPrev);
+      this.host.queueDispatch(this);
+      dropped = cur;
+    }
+    this.removeIncomingCommands(end.listNext, dropped, queued);
+  }
+
+  /**
+   * Queues a received data command for ordering/delivery (enet_peer_queue_incoming_command).
+   * `payload` is the packet (or null to allocate a zeroed reassembly buffer of `length`).
+   * Returns the queued command, DISCARDED, or null when the datagram must be aborted.
+   */
+  queueIncomingCommand(
+    commandNumber: number,
+    channelID: number,
+    reliableSequenceNumber: number,
+    unreliableSequenceNumber: number,
+    payload: Uint8Array | null,
+    length: number,
+    packetFlags: number,
+    fragmentCount: number,
+  ): IncomingCommand | typeof DISCARDED | null {
+    const channel = this.channels[channelID]!;
+    const discard = fragmentCount > 0 ? null : DISCARDED;
+    if (this.state === PeerState.DISCONNECT_LATER) return discard;
+    let insertAfter: ListNode;
+    if (commandNumber !== Command.SEND_UNSEQUENCED) {
+      let reliableWindow = (reliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
+      const currentWindow = (channel.incomingReliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
+      if (reliableSequenceNumber < channel.incomingReliableSequenceNumber) reliableWindow += PEER_RELIABLE_WINDOWS;
+      if (reliableWindow < currentWindow || reliableWindow >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1)
+        return discard;
+    }
+    const incomingRel = channel.incomingReliableSequenceNumber;
+    switch (commandNumber) {
+      case Command.SEND_FRAGMENT:
+      case Command.SEND_RELIABLE: {
+        if (reliableSequenceNumber === incomingRel) return discard;
+        const list = channel.incomingReliableCommands;
+        let n = list.sentinel.listPrev;
+        for (; n !== list.sentinel; n = n.listPrev) {
+          const c = n as IncomingCommand;
+          if (reliableSequenceNumber >= incomingRel) {
+            if (c.reliableSequenceNumber < incomingRel) continue;
+          } else if (c.reliableSequenceNumber >= incomingRel) break;
+          if (c.reliableSequenceNumber <= reliableSequenceNumber) {
+            if (c.reliableSequenceNumber < reliableSequenceNumber) break;
+            return discard;
+          }
+        }
+        insertAfter = n;
+        break;
+      }
+      case Command.SEND_UNRELIABLE:
+      case Command.SEND_UNRELIABLE_FRAGMENT: {
+        if (reliableSequenceNumber === incomingRel && unreliableSequenceNumber <= channel.incomingUnreliableSequenceNumber)
+          return discard;
+        const list = channel.incomingUnreliableCommands;
+        let n = list.sentinel.listPrev;
+        for (; n !== list.sentinel; n = n.listPrev) {
+          const c = n as IncomingCommand;
+          if (c.commandNumber === Command.SEND_UNSEQUENCED) continue;
+          if (reliableSequenceNumber >= incomingRel) {
+            if (c.reliableSequenceNumber < incomingRel) continue;
+          } else if (c.reliableSequenceNumber >= incomingRel) break;
+          if (c.reliableSequenceNumber < reliableSequenceNumber) break;
+          if (c.reliableSequenceNumber > reliableSequenceNumber) continue;
+          if (c.unreliableSequenceNumber <= unreliableSequenceNumber) {
+            if (c.unreliableSequenceNumber < unreliableSequenceNumber) break;
+            return discard;
+          }
+        }
+        insertAfter = n;
+        break;
+      }
+      case Command.SEND_UNSEQUENCED:
+        insertAfter = channel.incomingUnreliableCommands.sentinel;
+        break;
+      default:
+        return discard;
+    }
+    const host = this.host;
+    if (this.totalWaitingData >= host.maximumWaitingData) return null;
+    if (fragmentCount > 0) {
+      // Reassembly buffers are allocated up front (as ENet does) but capped per peer and per host.
+      if (this.reassemblyBytes + length > host.maximumReassemblyPerPeer) return null;
+      if (host.reassemblyBytes + length > host.maximumReassemblyPerHost) return null;
+    }
+    const packet = payload ?? (length === 0 ? EMPTY : new Uint8Array(length));
+    const cmd = new IncomingCommand(packet);
+    cmd.commandNumber = commandNumber;
+    cmd.channelID = channelID;
+    cmd.reliableSequenceNumber = reliableSequenceNumber;
+    cmd.unreliableSequenceNumber = unreliableSequenceNumber & 0xffff;
+    cmd.fragmentCount = fragmentCount;
+    cmd.fragmentsRemaining = fragmentCount;
+    cmd.packetFlags = packetFlags;
+    if (fragmentCount > 0) {
+      cmd.fragments = new Uint32Array((fragmentCount + 31) >>> 5);
+      this.reassemblyBytes += length;
+      host.reassemblyBytes += length;
+    }
+    this.totalWaitingData += packet.length;
+    insertBefore(insertAfter.listNext, cmd);
+    if (commandNumber === Command.SEND_FRAGMENT || commandNumber === Command.SEND_RELIABLE)
+      this.dispatchIncomingReliableCommands(channel, cmd);
+    else this.dispatchIncomingUnreliableCommands(channel, cmd);
+    return cmd;
+  }
+
+  /** Marks one fragment of a reassembly as received; returns true when the packet just completed. */
+  completeFragment(cmd: IncomingCommand): boolean {
+    cmd.fragmentsRemaining--;
+    if (cmd.fragmentsRemaining > 0) return false;
+    this.reassemblyBytes -= cmd.packet.length;
+    this.host.reassemblyBytes -= cmd.packet.length;
+    return true;
+  }
+}

@@ -1,0 +1,609 @@
+import {
+  COMMAND_FLAG_ACKNOWLEDGE,
+  COMMAND_MASK,
+  COMMAND_SIZES,
+  Command,
+  HEADER_FLAG_COMPRESSED,
+  HEADER_FLAG_SENT_TIME,
+  HEADER_SESSION_MASK,
+  HEADER_SESSION_SHIFT,
+  PACKET_FLAG_RELIABLE,
+  PACKET_FLAG_UNRELIABLE_FRAGMENT,
+  PACKET_FLAG_UNSEQUENCED,
+  PEER_FREE_RELIABLE_WINDOWS,
+  PEER_FREE_UNSEQUENCED_WINDOWS,
+  PEER_RELIABLE_WINDOW_SIZE,
+  PEER_RELIABLE_WINDOWS,
+  PEER_UNSEQUENCED_WINDOW_SIZE,
+  PEER_WINDOW_SIZE_SCALE,
+  PROTOCOL_MAXIMUM_CHANNEL_COUNT,
+  PROTOCOL_MAXIMUM_FRAGMENT_COUNT,
+  PROTOCOL_MAXIMUM_MTU,
+  PROTOCOL_MAXIMUM_PEER_ID,
+  PROTOCOL_MAXIMUM_WINDOW_SIZE,
+  PROTOCOL_MINIMUM_CHANNEL_COUNT,
+  PROTOCOL_MINIMUM_MTU,
+  PROTOCOL_MINIMUM_WINDOW_SIZE,
+  SYSTEM_CHANNEL,
+} from '../protocol/constants.js';
+import { crc32 } from '../protocol/crc32.js';
+import { timeDifference, timeLess } from '../protocol/time.js';
+import { PeerState } from '../api/enums.js';
+import { Channel } from './channel.js';
+import type { IncomingCommand } from './commands.js';
+import { DISCARDED, type Peer } from './peer.js';
+import { clampWindow, type Host } from './host.js';
+import { removeSentReliableCommand } from './protocol-send.js';
+
+const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
+const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
+const checksumSeed = new Uint8Array(4);
+
+/** Outcome of one command handler: continue with the next command, or stop processing the datagram. */
+const OK = 0;
+const ABORT = -1;
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * Processes one datagram (enet_protocol_handle_incoming_commands): validates the header,
+ * decompresses, verifies the checksum, then runs each command's handler in order.
+ * Never throws on malformed input: the datagram is counted and dropped.
+ */
+export function handleDatagram(host: Host, input: Uint8Array, address: string, port: number): void {
+  host.totalReceivedData += input.length;
+  host.totalReceivedPackets++;
+  if (input.length > PROTOCOL_MAXIMUM_MTU) return host.drop('oversized', address, port);
+  if (input.length < 2) return host.drop('malformed', address, port);
+  let data = toBuffer(input);
+  const headerWord = data.readUInt16BE(0);
+  const peerID = headerWord & PROTOCOL_MAXIMUM_PEER_ID;
+  const sessionID = (headerWord & HEADER_SESSION_MASK) >>> HEADER_SESSION_SHIFT;
+  const flags = headerWord & 0xc000;
+  const headerSize = (flags & HEADER_FLAG_SENT_TIME ? 4 : 2) + (host.checksum ? 4 : 0);
+  if (data.length < headerSize) return host.drop('malformed', address, port);
+
+  let peer: Peer | null = null;
+  if (peerID === PROTOCOL_MAXIMUM_PEER_ID) {
+    peer = null;
+  } else if (peerID >= host.peers.length) {
+    return host.drop('unknownPeer', address, port);
+  } else {
+    peer = host.peers[peerID]!;
+    if (
+      peer.state === PeerState.DISCONNECTED ||
+      peer.state === PeerState.ZOMBIE ||
+      peer.address !== address ||
+      peer.port !== port ||
+      (peer.outgoingPeerID < PROTOCOL_MAXIMUM_PEER_ID && sessionID !== peer.incomingSessionID)
+    )
+      return host.drop('unknownPeer', address, port);
+  }
+
+  if (flags & HEADER_FLAG_COMPRESSED) {
+    const compressor = host.compressor;
+    if (!compressor) return host.drop('compressedWithoutCodec', address, port);
+    const out = decompressScratch.subarray(0, PROTOCOL_MAXIMUM_MTU - headerSize);
+    const n = compressor.decompress(data.subarray(headerSize), out);
+    if (n <= 0 || n > out.length) return host.drop('decompress', address, port);
+    const whole = Buffer.allocUnsafe(headerSize + n);
+    data.copy(whole, 0, 0, headerSize);
+    whole.set(out.subarray(0, n), headerSize);
+    data = whole;
+  }
+
+  if (host.checksum) {
+    const slot = headerSize - 4;
+    const desired = data.readUInt32BE(slot);
+    const seed = peer !== null ? peer.connectID : 0;
+    // CRC over header ‖ seed ‖ commands, without modifying the caller's buffer.
+    checksumSeed[0] = seed >>> 24;
+    checksumSeed[1] = (seed >>> 16) & 0xff;
+    checksumSeed[2] = (seed >>> 8) & 0xff;
+    checksumSeed[3] = seed & 0xff;
+    let crc = crc32(data.subarray(0, slot));
+    crc = crc32(checksumSeed, crc);
+    crc = crc32(data.subarray(headerSize), crc);
+    if (crc >>> 0 !== desired) return host.drop('checksum', address, port);
+  }
+
+  if (peer !== null) {
+    peer.incomingDataTotal += data.length;
+    host.markForSend(peer);
+  }
+
+  const sentTime = flags & HEADER_FLAG_SENT_TIME ? data.readUInt16BE(2) : -1;
+  let pos = headerSize;
+  const end = data.length;
+  while (pos < end) {
+    if (pos + 4 > end) break;
+    const commandByte = data[pos]!;
+    const commandNumber = commandByte & COMMAND_MASK;
+    if (commandNumber >= Command.COUNT) break;
+    const commandSize = COMMAND_SIZES[commandNumber]!;
+    if (commandSize === 0 || pos + commandSize > end) break;
+    const at = pos;
+    pos += commandSize;
+    if (peer === null && commandNumber !== Command.CONNECT) break;
+    const channelID = data[at + 1]!;
+    const reliableSequenceNumber = data.readUInt16BE(at + 2);
+    let result = OK;
+    switch (commandNumber) {
+      case Command.ACKNOWLEDGE:
+        result = handleAcknowledge(host, peer!, data, at, channelID);
+        break;
+      case Command.CONNECT:
+        if (peer !== null) {
+          result = ABORT;
+          break;
+        }
+        peer = handleConnect(host, data, at, address, port);
+        if (peer === null) result = ABORT;
+        else host.markForSend(peer);
+        break;
+      case Command.VERIFY_CONNECT:
+        result = handleVerifyConnect(host, peer!, data, at);
+        break;
+      case Command.DISCONNECT:
+        handleDisconnect(host, peer!, data, at, commandByte);
+        break;
+      case Command.PING:
+        if (!peer!.isConnectedState()) result = ABORT;
+        break;
+      case Command.SEND_RELIABLE: {
+        const length = data.readUInt16BE(at + 4);
+        result = handleSendPayload(host, peer!, data, pos, length, channelID, Command.SEND_RELIABLE, reliableSequenceNumber, 0, PACKET_FLAG_RELIABLE);
+        pos += length;
+        break;
+      }
+      case Command.SEND_UNRELIABLE: {
+        const length = data.readUInt16BE(at + 6);
+        const unreliableSequenceNumber = data.readUInt16BE(at + 4);
+        result = handleSendPayload(host, peer!, data, pos, length, channelID, Command.SEND_UNRELIABLE, reliableSequenceNumber, unreliableSequenceNumber, 0);
+        pos += length;
+        break;
+      }
+      case Command.SEND_UNSEQUENCED: {
+        const length = data.readUInt16BE(at + 6);
+        result = handleSendUnsequenced(host, peer!, data, at, pos, length, channelID);
+        pos += length;
+        break;
+      }
+      case Command.SEND_FRAGMENT:
+      case Command.SEND_UNRELIABLE_FRAGMENT: {
+        const length = data.readUInt16BE(at + 6);
+        result = handleSendFragment(host, peer!, data, at, pos, length, channelID, commandNumber, reliableSequenceNumber);
+        pos += length;
+        break;
+      }
+      case Command.BANDWIDTH_LIMIT:
+        result = handleBandwidthLimit(host, peer!, data, at);
+        break;
+      case Command.THROTTLE_CONFIGURE:
+        if (!peer!.isConnectedState()) result = ABORT;
+        else {
+          peer!.packetThrottleInterval = data.readUInt32BE(at + 4);
+          peer!.packetThrottleAcceleration = data.readUInt32BE(at + 8);
+          peer!.packetThrottleDeceleration = data.readUInt32BE(at + 12);
+        }
+        break;
+      default:
+        result = ABORT;
+    }
+    if (result !== OK) break;
+    if (peer !== null && commandByte & COMMAND_FLAG_ACKNOWLEDGE) {
+      if (sentTime < 0) break;
+      switch (peer.state) {
+        case PeerState.DISCONNECTING:
+        case PeerState.ACKNOWLEDGING_CONNECT:
+        case PeerState.DISCONNECTED:
+        case PeerState.ZOMBIE:
+          break;
+        case PeerState.ACKNOWLEDGING_DISCONNECT:
+          if (commandNumber === Command.DISCONNECT) queueAcknowledgement(peer, channelID, reliableSequenceNumber, sentTime, commandNumber);
+          break;
+        default:
+          queueAcknowledgement(peer, channelID, reliableSequenceNumber, sentTime, commandNumber);
+      }
+    }
+  }
+}
+
+/** Queues an ACK unless the sequence number lies in ENet's "too far ahead" windows. */
+function queueAcknowledgement(peer: Peer, channelID: number, seq: number, sentTime: number, commandNumber: number): void {
+  if (channelID < peer.channelCount) {
+    const channel = peer.channels[channelID]!;
+    let reliableWindow = (seq / PEER_RELIABLE_WINDOW_SIZE) | 0;
+    const currentWindow = (channel.incomingReliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
+    if (seq < channel.incomingReliableSequenceNumber) reliableWindow += PEER_RELIABLE_WINDOWS;
+    if (reliableWindow >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1 && reliableWindow <= currentWindow + PEER_FREE_RELIABLE_WINDOWS)
+      return;
+  }
+  peer.outgoingDataTotal += 8;
+  peer.acknowledgements.push(channelID, seq, sentTime, commandNumber);
+}
+
+function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, channelID: number): number {
+  if (peer.state === PeerState.DISCONNECTED || peer.state === PeerState.ZOMBIE) return OK;
+  const serviceTime = host.serviceTime;
+  let receivedSentTime = (data.readUInt16BE(at + 6) | (serviceTime & 0xffff0000)) >>> 0;
+  if ((receivedSentTime & 0x8000) > (serviceTime & 0x8000)) receivedSentTime = (receivedSentTime - 0x10000) >>> 0;
+  if (timeLess(serviceTime, receivedSentTime)) return OK;
+  const rtt = Math.max(timeDifference(serviceTime, receivedSentTime), 1);
+  if (peer.lastReceiveTime > 0) {
+    peer.throttle(rtt);
+    peer.roundTripTimeVariance -= (peer.roundTripTimeVariance / 4) | 0;
+    if (rtt >= peer.roundTripTime) {
+      const diff = rtt - peer.roundTripTime;
+      peer.roundTripTimeVariance += (diff / 4) | 0;
+      peer.roundTripTime += (diff / 8) | 0;
+    } else {
+      const diff = peer.roundTripTime - rtt;
+      peer.roundTripTimeVariance += (diff / 4) | 0;
+      peer.roundTripTime -= (diff / 8) | 0;
+    }
+  } else {
+    peer.roundTripTime = rtt;
+    peer.roundTripTimeVariance = ((rtt + 1) / 2) | 0;
+  }
+  if (peer.roundTripTime < peer.lowestRoundTripTime) peer.lowestRoundTripTime = peer.roundTripTime;
+  if (peer.roundTripTimeVariance > peer.highestRoundTripTimeVariance)
+    peer.highestRoundTripTimeVariance = peer.roundTripTimeVariance;
+  if (peer.packetThrottleEpoch === 0 || timeDifference(serviceTime, peer.packetThrottleEpoch) >= peer.packetThrottleInterval) {
+    peer.lastRoundTripTime = peer.lowestRoundTripTime;
+    peer.lastRoundTripTimeVariance = Math.max(peer.highestRoundTripTimeVariance, 1);
+    peer.lowestRoundTripTime = peer.roundTripTime;
+    peer.highestRoundTripTimeVariance = peer.roundTripTimeVariance;
+    peer.packetThrottleEpoch = serviceTime;
+  }
+  peer.lastReceiveTime = Math.max(serviceTime, 1);
+  peer.earliestTimeout = 0;
+  const receivedReliableSequenceNumber = data.readUInt16BE(at + 4);
+  const commandNumber = removeSentReliableCommand(peer, receivedReliableSequenceNumber, channelID);
+  switch (peer.state) {
+    case PeerState.ACKNOWLEDGING_CONNECT:
+      if (commandNumber !== Command.VERIFY_CONNECT) return ABORT;
+      notifyConnect(host, peer);
+      break;
+    case PeerState.DISCONNECTING:
+      if (commandNumber !== Command.DISCONNECT) return ABORT;
+      notifyDisconnect(host, peer);
+      break;
+    case PeerState.DISCONNECT_LATER:
+      if (peer.outgoingCommands.isEmpty() && peer.sentReliableCommands.isEmpty()) peer.disconnect(peer.eventData);
+      break;
+  }
+  return OK;
+}
+
+/** The handshake completed: the peer becomes CONNECTED and a CONNECT event is owed. */
+export function notifyConnect(host: Host, peer: Peer): void {
+  host.recalculateBandwidthLimits = true;
+  peer.changeState(PeerState.CONNECTED);
+  peer.connectEventPending = true;
+  host.queueDispatch(peer);
+}
+
+/** The connection ended (timeout, or our DISCONNECT was acknowledged). */
+export function notifyDisconnect(host: Host, peer: Peer): void {
+  if (peer.state >= PeerState.CONNECTION_PENDING) host.recalculateBandwidthLimits = true;
+  if (peer.state !== PeerState.CONNECTING && peer.state < PeerState.CONNECTION_SUCCEEDED) {
+    peer.reset();
+  } else {
+    peer.eventData = 0;
+    peer.dispatchState(PeerState.ZOMBIE);
+  }
+}
+
+function handleConnect(host: Host, data: Buffer, at: number, address: string, port: number): Peer | null {
+  let channelCount = data.readUInt32BE(at + 16);
+  if (channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
+  const connectID = data.readUInt32BE(at + 40);
+  let peer: Peer | null = null;
+  let duplicatePeers = 0;
+  for (const current of host.peers) {
+    if (current.state === PeerState.DISCONNECTED) {
+      if (peer === null) peer = current;
+    } else if (current.state !== PeerState.CONNECTING && current.address === address) {
+      if (current.port === port && current.connectID === connectID) return null;
+      duplicatePeers++;
+    }
+  }
+  if (host.refuseNewConnections) {
+    host.drop('refused', address, port);
+    return null;
+  }
+  if (peer === null || duplicatePeers >= host.duplicatePeers) return null;
+  if (channelCount > host.channelLimit) channelCount = host.channelLimit;
+  peer.channels = [];
+  for (let i = 0; i < channelCount; i++) peer.channels.push(new Channel());
+  peer.channelCount = channelCount;
+  peer.state = PeerState.ACKNOWLEDGING_CONNECT;
+  peer.connectID = connectID;
+  peer.address = address;
+  peer.port = port;
+  peer.mtu = host.mtu;
+  peer.outgoingPeerID = data.readUInt16BE(at + 4);
+  peer.incomingBandwidth = data.readUInt32BE(at + 20);
+  peer.outgoingBandwidth = data.readUInt32BE(at + 24);
+  peer.packetThrottleInterval = data.readUInt32BE(at + 28);
+  peer.packetThrottleAcceleration = data.readUInt32BE(at + 32);
+  peer.packetThrottleDeceleration = data.readUInt32BE(at + 36);
+  peer.eventData = data.readUInt32BE(at + 44);
+
+  const connectIncomingSession = data[at + 6]!;
+  const connectOutgoingSession = data[at + 7]!;
+  let incomingSessionID = connectIncomingSession === 0xff ? peer.outgoingSessionID : connectIncomingSession;
+  incomingSessionID = (incomingSessionID + 1) & SESSION_BITS;
+  if (incomingSessionID === peer.outgoingSessionID) incomingSessionID = (incomingSessionID + 1) & SESSION_BITS;
+  peer.outgoingSessionID = incomingSessionID;
+  let outgoingSessionID = connectOutgoingSession === 0xff ? peer.incomingSessionID : connectOutgoingSession;
+  outgoingSessionID = (outgoingSessionID + 1) & SESSION_BITS;
+  if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & SESSION_BITS;
+  peer.incomingSessionID = outgoingSessionID;
+
+  let mtu = data.readUInt32BE(at + 8);
+  mtu = Math.min(Math.max(mtu, PROTOCOL_MINIMUM_MTU), PROTOCOL_MAXIMUM_MTU);
+  if (mtu < peer.mtu) peer.mtu = mtu;
+
+  if (host.outgoingBandwidth === 0 && peer.incomingBandwidth === 0) peer.windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
+  else if (host.outgoingBandwidth === 0 || peer.incomingBandwidth === 0)
+    peer.windowSize =
+      Math.floor(Math.max(host.outgoingBandwidth, peer.incomingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
+  else
+    peer.windowSize =
+      Math.floor(Math.min(host.outgoingBandwidth, peer.incomingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
+  peer.windowSize = clampWindow(peer.windowSize);
+
+  let windowSize =
+    host.incomingBandwidth === 0
+      ? PROTOCOL_MAXIMUM_WINDOW_SIZE
+      : Math.floor(host.incomingBandwidth / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
+  const offeredWindow = data.readUInt32BE(at + 12);
+  if (windowSize > offeredWindow) windowSize = offeredWindow;
+  windowSize = clampWindow(windowSize);
+
+  const body = new Uint8Array(40);
+  const v = new DataView(body.buffer);
+  v.setUint16(0, peer.incomingPeerID);
+  v.setUint8(2, incomingSessionID);
+  v.setUint8(3, outgoingSessionID);
+  v.setUint32(4, peer.mtu);
+  v.setUint32(8, windowSize);
+  v.setUint32(12, channelCount);
+  v.setUint32(16, host.incomingBandwidth);
+  v.setUint32(20, host.outgoingBandwidth);
+  v.setUint32(24, peer.packetThrottleInterval);
+  v.setUint32(28, peer.packetThrottleAcceleration);
+  v.setUint32(32, peer.packetThrottleDeceleration);
+  v.setUint32(36, peer.connectID);
+  peer.queueSystemCommand(Command.VERIFY_CONNECT | COMMAND_FLAG_ACKNOWLEDGE, body);
+  return peer;
+}
+
+function handleVerifyConnect(host: Host, peer: Peer, data: Buffer, at: number): number {
+  if (peer.state !== PeerState.CONNECTING) return OK;
+  const channelCount = data.readUInt32BE(at + 16);
+  if (
+    channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT ||
+    channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT ||
+    data.readUInt32BE(at + 28) !== peer.packetThrottleInterval ||
+    data.readUInt32BE(at + 32) !== peer.packetThrottleAcceleration ||
+    data.readUInt32BE(at + 36) !== peer.packetThrottleDeceleration ||
+    data.readUInt32BE(at + 40) !== peer.connectID
+  ) {
+    peer.eventData = 0;
+    peer.dispatchState(PeerState.ZOMBIE);
+    return ABORT;
+  }
+  removeSentReliableCommand(peer, 1, SYSTEM_CHANNEL);
+  if (channelCount < peer.channelCount) peer.channelCount = channelCount;
+  peer.outgoingPeerID = data.readUInt16BE(at + 4);
+  peer.incomingSessionID = data[at + 6]!;
+  peer.outgoingSessionID = data[at + 7]!;
+  let mtu = data.readUInt32BE(at + 8);
+  mtu = Math.min(Math.max(mtu, PROTOCOL_MINIMUM_MTU), PROTOCOL_MAXIMUM_MTU);
+  if (mtu < peer.mtu) peer.mtu = mtu;
+  const windowSize = clampWindow(data.readUInt32BE(at + 12));
+  if (windowSize < peer.windowSize) peer.windowSize = windowSize;
+  peer.incomingBandwidth = data.readUInt32BE(at + 20);
+  peer.outgoingBandwidth = data.readUInt32BE(at + 24);
+  notifyConnect(host, peer);
+  return OK;
+}
+
+function handleDisconnect(host: Host, peer: Peer, data: Buffer, at: number, commandByte: number): void {
+  const s = peer.state;
+  if (s === PeerState.DISCONNECTED || s === PeerState.ZOMBIE || s === PeerState.ACKNOWLEDGING_DISCONNECT) return;
+  const pendingConnect = peer.connectEventPending;
+  peer.resetQueues();
+  peer.connectEventPending = pendingConnect;
+  if (s === PeerState.CONNECTION_SUCCEEDED || s === PeerState.DISCONNECTING || s === PeerState.CONNECTING) {
+    peer.dispatchState(PeerState.ZOMBIE);
+  } else if (s !== PeerState.CONNECTED && s !== PeerState.DISCONNECT_LATER) {
+    if (s === PeerState.CONNECTION_PENDING) host.recalculateBandwidthLimits = true;
+    peer.reset();
+  } else if (commandByte & COMMAND_FLAG_ACKNOWLEDGE) {
+    peer.changeState(PeerState.ACKNOWLEDGING_DISCONNECT);
+    if (pendingConnect) host.queueDispatch(peer);
+  } else {
+    peer.dispatchState(PeerState.ZOMBIE);
+  }
+  if (peer.state !== PeerState.DISCONNECTED) peer.eventData = data.readUInt32BE(at + 4);
+}
+
+function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number): number {
+  if (!peer.isConnectedState()) return ABORT;
+  if (peer.incomingBandwidth !== 0) host.bandwidthLimitedPeers--;
+  peer.incomingBandwidth = data.readUInt32BE(at + 4);
+  peer.outgoingBandwidth = data.readUInt32BE(at + 8);
+  if (peer.incomingBandwidth !== 0) host.bandwidthLimitedPeers++;
+  if (peer.incomingBandwidth === 0 && host.outgoingBandwidth === 0) peer.windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
+  else if (peer.incomingBandwidth === 0 || host.outgoingBandwidth === 0)
+    peer.windowSize =
+      Math.floor(Math.max(peer.incomingBandwidth, host.outgoingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
+  else
+    peer.windowSize =
+      Math.floor(Math.min(peer.incomingBandwidth, host.outgoingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
+  peer.windowSize = clampWindow(peer.windowSize);
+  return OK;
+}
+
+/** Common checks of SEND_* commands: channel, state, length inside the datagram and under the host maximum. */
+function payloadAllowed(host: Host, peer: Peer, data: Buffer, pos: number, length: number, channelID: number): boolean {
+  return (
+    channelID < peer.channelCount &&
+    peer.isConnectedState() &&
+    length <= host.maximumPacketSize &&
+    pos + length <= data.length
+  );
+}
+
+function handleSendPayload(
+  host: Host,
+  peer: Peer,
+  data: Buffer,
+  pos: number,
+  length: number,
+  channelID: number,
+  commandNumber: number,
+  reliableSequenceNumber: number,
+  unreliableSequenceNumber: number,
+  packetFlags: number,
+): number {
+  if (!payloadAllowed(host, peer, data, pos, length, channelID)) return ABORT;
+  const r = peer.queueIncomingCommand(
+    commandNumber,
+    channelID,
+    reliableSequenceNumber,
+    unreliableSequenceNumber,
+    data.subarray(pos, pos + length),
+    length,
+    packetFlags,
+    0,
+  );
+  return r === null ? ABORT : OK;
+}
+
+function handleSendUnsequenced(host: Host, peer: Peer, data: Buffer, at: number, pos: number, length: number, channelID: number): number {
+  if (!payloadAllowed(host, peer, data, pos, length, channelID)) return ABORT;
+  let unsequencedGroup = data.readUInt16BE(at + 4);
+  const index = unsequencedGroup % PEER_UNSEQUENCED_WINDOW_SIZE;
+  if (unsequencedGroup < peer.incomingUnsequencedGroup) unsequencedGroup += 0x10000;
+  if (unsequencedGroup >= peer.incomingUnsequencedGroup + PEER_FREE_UNSEQUENCED_WINDOWS * PEER_UNSEQUENCED_WINDOW_SIZE) return OK;
+  unsequencedGroup &= 0xffff;
+  if (unsequencedGroup - index !== peer.incomingUnsequencedGroup) {
+    peer.incomingUnsequencedGroup = unsequencedGroup - index;
+    peer.unsequencedWindow.fill(0);
+  } else if (peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) {
+    return OK;
+  }
+  const r = peer.queueIncomingCommand(Command.SEND_UNSEQUENCED, channelID, 0, 0, data.subarray(pos, pos + length), length, PACKET_FLAG_UNSEQUENCED, 0);
+  if (r === null) return ABORT;
+  peer.unsequencedWindow[index >>> 5]! |= 1 << (index & 31);
+  return OK;
+}
+
+function handleSendFragment(
+  host: Host,
+  peer: Peer,
+  data: Buffer,
+  at: number,
+  pos: number,
+  fragmentLength: number,
+  channelID: number,
+  commandNumber: number,
+  reliableSequenceNumber: number,
+): number {
+  if (fragmentLength === 0 || !payloadAllowed(host, peer, data, pos, fragmentLength, channelID)) return ABORT;
+  const channel = peer.channels[channelID]!;
+  const reliable = commandNumber === Command.SEND_FRAGMENT;
+  const startSequenceNumber = data.readUInt16BE(at + 4);
+  const incomingRel = channel.incomingReliableSequenceNumber;
+  // For reliable fragments the window is checked on the start sequence; for unreliable ones on the epoch.
+  const windowSeq = reliable ? startSequenceNumber : reliableSequenceNumber;
+  let window = (windowSeq / PEER_RELIABLE_WINDOW_SIZE) | 0;
+  const currentWindow = (incomingRel / PEER_RELIABLE_WINDOW_SIZE) | 0;
+  if (windowSeq < incomingRel) window += PEER_RELIABLE_WINDOWS;
+  if (window < currentWindow || window >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1) return OK;
+  if (!reliable && reliableSequenceNumber === incomingRel && startSequenceNumber <= channel.incomingUnreliableSequenceNumber)
+    return OK;
+  const fragmentCount = data.readUInt32BE(at + 8);
+  const fragmentNumber = data.readUInt32BE(at + 12);
+  const totalLength = data.readUInt32BE(at + 16);
+  const fragmentOffset = data.readUInt32BE(at + 20);
+  if (
+    fragmentCount > PROTOCOL_MAXIMUM_FRAGMENT_COUNT ||
+    fragmentNumber >= fragmentCount ||
+    totalLength > host.maximumPacketSize ||
+    totalLength < fragmentCount ||
+    fragmentOffset >= totalLength ||
+    fragmentLength > totalLength - fragmentOffset
+  )
+    return ABORT;
+
+  let start: IncomingCommand | null = null;
+  if (reliable) {
+    const list = channel.incomingReliableCommands;
+    for (let n = list.sentinel.listPrev; n !== list.sentinel; n = n.listPrev) {
+      const c = n as IncomingCommand;
+      if (startSequenceNumber >= incomingRel) {
+        if (c.reliableSequenceNumber < incomingRel) continue;
+      } else if (c.reliableSequenceNumber >= incomingRel) break;
+      if (c.reliableSequenceNumber <= startSequenceNumber) {
+        if (c.reliableSequenceNumber < startSequenceNumber) break;
+        if (c.commandNumber !== Command.SEND_FRAGMENT || totalLength !== c.packet.length || fragmentCount !== c.fragmentCount)
+          return ABORT;
+        start = c;
+        break;
+      }
+    }
+  } else {
+    const list = channel.incomingUnreliableCommands;
+    for (let n = list.sentinel.listPrev; n !== list.sentinel; n = n.listPrev) {
+      const c = n as IncomingCommand;
+      if (reliableSequenceNumber >= incomingRel) {
+        if (c.reliableSequenceNumber < incomingRel) continue;
+      } else if (c.reliableSequenceNumber >= incomingRel) break;
+      if (c.reliableSequenceNumber < reliableSequenceNumber) break;
+      if (c.reliableSequenceNumber > reliableSequenceNumber) continue;
+      if (c.unreliableSequenceNumber <= startSequenceNumber) {
+        if (c.unreliableSequenceNumber < startSequenceNumber) break;
+        if (c.commandNumber !== Command.SEND_UNRELIABLE_FRAGMENT || totalLength !== c.packet.length || fragmentCount !== c.fragmentCount)
+          return ABORT;
+        start = c;
+        break;
+      }
+    }
+  }
+  if (start === null) {
+    const r = peer.queueIncomingCommand(
+      commandNumber,
+      channelID,
+      reliable ? startSequenceNumber : reliableSequenceNumber,
+      reliable ? 0 : startSequenceNumber,
+      null,
+      totalLength,
+      reliable ? PACKET_FLAG_RELIABLE : PACKET_FLAG_UNRELIABLE_FRAGMENT,
+      fragmentCount,
+    );
+    if (r === null || r === DISCARDED) return ABORT;
+    start = r;
+  }
+  const fragments = start.fragments!;
+  const word = fragmentNumber >>> 5;
+  const bit = 1 << (fragmentNumber & 31);
+  if ((fragments[word]! & bit) === 0) {
+    fragments[word]! |= bit;
+    let len = fragmentLength;
+    if (fragmentOffset + len > start.packet.length) len = start.packet.length - fragmentOffset;
+    start.packet.set(data.subarray(pos, pos + len), fragmentOffset);
+    if (peer.completeFragment(start)) {
+      if (reliable) peer.dispatchIncomingReliableCommands(channel, null);
+      else peer.dispatchIncomingUnreliableCommands(channel, null);
+    }
+  }
+  return OK;
+}
