@@ -1,0 +1,550 @@
+import { isIP } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { PACKET_FLAGS_ALLOWED, PROTOCOL_MAXIMUM_PEER_ID } from '../protocol/constants.js';
+import { Host, type DropReason, type HostEvent } from '../engine/host.js';
+import type { Peer } from '../engine/peer.js';
+import type { Compressor } from '../compress/compressor.js';
+import { UdpTransport } from '../transport/udp.js';
+import { LinkShaper, type LinkConditions } from '../transport/link-shaper.js';
+import { EventType, HostStatistic } from './enums.js';
+import { ENetError } from './errors.js';
+import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
+import { requireInteger, requireRange, requireUint32 } from './validate.js';
+
+/** What `service()` returns: Godot's `[type, peer, data, channel]` as an object. */
+export interface ServiceEvent {
+  type: EventType;
+  peer: ENetPacketPeer | null;
+  /** Connect/disconnect data (0 for RECEIVE). */
+  data: number;
+  /** Channel of a RECEIVE event (0 otherwise). */
+  channel: number;
+}
+
+/** An event from {@link ENetConnection.events}: RECEIVE events carry the packet itself. */
+export interface ConnectionEvent extends ServiceEvent {
+  /** The received packet (RECEIVE only; it is not put in the peer's queue). */
+  packet?: Uint8Array;
+  /** Flags of the received packet (RECEIVE only). */
+  packetFlags?: number;
+}
+
+/** A datagram dropped before processing, reported once per kind and remote by {@link ENetConnection.onWarning}. */
+export interface ENetWarning {
+  reason: DropReason;
+  address: string;
+  port: number;
+  message: string;
+}
+
+interface Waiter {
+  carry: boolean;
+  resolve: (e: ConnectionEvent) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+const INACTIVE = "The ENetConnection instance isn't currently active: call createHost() or createHostBound() first.";
+
+/** Monotonic milliseconds as the engine wants them (u32). */
+function clock(): number {
+  return (Math.floor(performance.now()) + 1) >>> 0;
+}
+
+/**
+ * An ENet host as Godot's ENetConnection: create it, connect or accept peers, and call
+ * `service()` (or iterate `events()`) to receive events. The protocol runs in the background:
+ * datagrams are processed as they arrive and retransmissions run on a timer, so `service()` only
+ * waits for and delivers events.
+ */
+export class ENetConnection implements PeerOwner {
+  private host: Host | null = null;
+  private transport: UdpTransport | null = null;
+  private readonly wrappers: ENetPacketPeer[] = [];
+  private readonly waiters: Waiter[] = [];
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerDeadline = 0;
+  private shaper: LinkShaper | null = null;
+  private readonly shaperTimers = new Set<NodeJS.Timeout>();
+  private readonly warned = new Set<string>();
+  private creating = false;
+  /**
+   * Called for the first datagram of each kind dropped before processing (compression mismatch,
+   * checksum failure, …) from each remote. Defaults to `process.emitWarning`. Set to null to silence.
+   */
+  onWarning: ((warning: ENetWarning) => void) | null = (w) => process.emitWarning(w.message, 'ENetWarning');
+
+  /**
+   * Creates a host bound to `bindAddress:bindPort`. `bindAddress` is an IP literal or `'*'` (all
+   * interfaces, dual-stack); `bindPort` 0 picks a free port. Resolves once the socket is bound.
+   * @throws ENetError ERR_INVALID_PARAMETER (address, port, maxPeers 1–4095, maxChannels 0–255,
+   * bandwidths ≥ 0), ERR_ALREADY_IN_USE (host already created), ERR_CANT_CREATE (bind failed,
+   * e.g. port in use).
+   */
+  async createHostBound(
+    bindAddress: string,
+    bindPort: number,
+    maxPeers = 32,
+    maxChannels = 0,
+    inBandwidth = 0,
+    outBandwidth = 0,
+  ): Promise<void> {
+    if (typeof bindAddress !== 'string' || (bindAddress !== '*' && !isIP(bindAddress)))
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid bind IP ${JSON.stringify(bindAddress)}: use an IPv4 or IPv6 literal, or '*' for all interfaces.`);
+    requireRange('The local port number', bindPort, 0, 65535);
+    await this.create(bindAddress, bindPort, maxPeers, maxChannels, inBandwidth, outBandwidth);
+  }
+
+  /**
+   * Creates a host on a free port of all interfaces (dual-stack), for connecting out.
+   * @throws ENetError as {@link createHostBound}.
+   */
+  async createHost(maxPeers = 32, maxChannels = 0, inBandwidth = 0, outBandwidth = 0): Promise<void> {
+    await this.create(null, 0, maxPeers, maxChannels, inBandwidth, outBandwidth);
+  }
+
+  private async create(
+    bindAddress: string | null,
+    port: number,
+    maxPeers: number,
+    maxChannels: number,
+    inBandwidth: number,
+    outBandwidth: number,
+  ): Promise<void> {
+    if (this.host !== null || this.creating)
+      throw new ENetError('ERR_ALREADY_IN_USE', 'The ENetConnection instance is already active: call destroy() before creating another host.');
+    requireRange('The number of clients (maxPeers)', maxPeers, 1, PROTOCOL_MAXIMUM_PEER_ID);
+    requireRange('maxChannels', maxChannels, 0, 255, ' (0 means maximum, i.e. 255)');
+    requireUint32('The incoming bandwidth limit (bytes/s, 0 disables it)', inBandwidth);
+    requireUint32('The outgoing bandwidth limit (bytes/s, 0 disables it)', outBandwidth);
+    this.creating = true;
+    let transport: UdpTransport;
+    try {
+      transport = await UdpTransport.open(bindAddress, port);
+    } catch (err) {
+      throw new ENetError(
+        'ERR_CANT_CREATE',
+        `Couldn't create an ENet host on ${bindAddress ?? '*'}:${port}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    } finally {
+      this.creating = false;
+    }
+    const host = new Host(
+      {
+        peerCount: maxPeers,
+        channelLimit: maxChannels,
+        incomingBandwidth: inBandwidth,
+        outgoingBandwidth: outBandwidth,
+        random: () => randomBytes(4).readUInt32BE(0),
+      },
+      (data, address, p) => this.output(data, address, p),
+    );
+    host.setTime(clock());
+    host.onDrop = (reason, address, p) => this.warnDrop(reason, address, p);
+    transport.onMessage = (data, address, p) => this.input(data, address, p);
+    this.host = host;
+    this.transport = transport;
+  }
+
+  private requireHost(): Host {
+    if (this.host === null) throw new ENetError('ERR_UNCONFIGURED', INACTIVE);
+    return this.host;
+  }
+
+  // ------------------------------------------------------------------ I/O plumbing
+
+  private output(data: Uint8Array, address: string, port: number): void {
+    const t = this.transport;
+    if (t === null) return;
+    if (this.shaper === null) {
+      t.send(data, address, port);
+      return;
+    }
+    for (const delay of this.shaper.schedule(performance.now(), data.length)) {
+      if (delay <= 0) t.send(data, address, port);
+      else {
+        const timer = setTimeout(() => {
+          this.shaperTimers.delete(timer);
+          this.transport?.send(data, address, port);
+        }, delay);
+        this.shaperTimers.add(timer);
+      }
+    }
+  }
+
+  private input(data: Buffer, address: string, port: number): void {
+    const host = this.host;
+    if (host === null) return;
+    host.setTime(clock());
+    host.receive(data, address, port);
+    this.scheduleFlush();
+  }
+
+  /** @internal Sends what is queued at the end of this event-loop turn. */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.host === null) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushNow();
+    });
+  }
+
+  /** @internal Sends what is queued now and hands out events. */
+  flushNow(): void {
+    const host = this.host;
+    if (host === null) return;
+    host.setTime(clock());
+    host.flushMarked();
+    this.deliver();
+    this.armTimer();
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    const host = this.host;
+    if (host === null) return;
+    host.setTime(clock());
+    host.service();
+    this.deliver();
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    const host = this.host;
+    if (host === null) return;
+    const wait = host.nextTimeout();
+    if (wait < 0) return;
+    const deadline = performance.now() + Math.max(wait, 1);
+    if (this.timer !== null) {
+      if (deadline >= this.timerDeadline - 0.5) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDeadline = deadline;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(wait, 1));
+  }
+
+  private warnDrop(reason: DropReason, address: string, port: number): void {
+    if (this.onWarning === null) return;
+    const key = `${reason}|${address}|${port}`;
+    if (this.warned.has(key) || this.warned.size > 10000) return;
+    this.warned.add(key);
+    const where = `${address}:${port}`;
+    const mode = this.host?.compressor ? 'a compressor' : 'compression NONE';
+    const message = {
+      malformed: `${where} sent a malformed datagram (not ENet?)`,
+      oversized: `${where} sent a datagram over 4096 bytes`,
+      unknownPeer: `${where} sent a datagram for a peer or session this host does not have (stale or spoofed)`,
+      checksum: `${where} sent a datagram that failed the CRC32 checksum: does it use setChecksum() like this host (checksum ${this.host?.checksum ? 'on' : 'off'})?`,
+      decompress: `${where} sent a compressed datagram this host could not decompress: does it use the same compression mode as this host?`,
+      compressedWithoutCodec: `${where} sends compressed datagrams but this host has ${mode}: call compress() with the same mode on both ends`,
+      refused: `${where} tried to connect while refuseNewConnections(true) is set`,
+    }[reason];
+    this.onWarning({ reason, address, port, message });
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private wrap(peer: Peer): ENetPacketPeer {
+    const existing = peer.data;
+    if (existing instanceof ENetPacketPeer) return existing;
+    const w = new ENetPacketPeer(this, peer);
+    this.wrappers.push(w);
+    return w;
+  }
+
+  /** Turns one engine event into an API event; null when it produced nothing. */
+  private convert(e: HostEvent, carry: boolean): ConnectionEvent | null {
+    switch (e.type) {
+      case 'connect':
+        return { type: EventType.CONNECT, peer: this.wrap(e.peer), data: e.data, channel: 0 };
+      case 'disconnect': {
+        const w = e.peer.data;
+        if (!(w instanceof ENetPacketPeer)) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
+        w.detachFromSlot();
+        this.removeWrapper(w);
+        return { type: EventType.DISCONNECT, peer: w, data: e.data, channel: 0 };
+      }
+      case 'receive': {
+        const w = e.peer.data;
+        if (!(w instanceof ENetPacketPeer)) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
+        if (carry)
+          return { type: EventType.RECEIVE, peer: w, data: 0, channel: e.channelID, packet: e.packet!, packetFlags: e.packetFlags };
+        w.pushPacket(e.packet!, e.packetFlags, e.channelID);
+        return { type: EventType.RECEIVE, peer: w, data: 0, channel: e.channelID };
+      }
+    }
+  }
+
+  private nextEvent(carry: boolean): ConnectionEvent | null {
+    const host = this.host;
+    if (host === null) return null;
+    for (;;) {
+      const e = host.checkEvents();
+      if (e === null) return null;
+      const c = this.convert(e, carry);
+      if (c !== null) return c;
+    }
+  }
+
+  private deliver(): void {
+    while (this.waiters.length > 0 && this.host !== null && this.host.hasDispatch()) {
+      const w = this.waiters[0]!;
+      const e = this.nextEvent(w.carry);
+      if (e === null) break;
+      this.waiters.shift();
+      if (w.timer !== null) clearTimeout(w.timer);
+      w.resolve(e);
+    }
+  }
+
+  private removeWrapper(w: ENetPacketPeer): void {
+    const i = this.wrappers.indexOf(w);
+    if (i >= 0) this.wrappers.splice(i, 1);
+  }
+
+  /** @internal */
+  detach(w: ENetPacketPeer): void {
+    w.detachFromSlot();
+    this.removeWrapper(w);
+  }
+
+  private sweep(): void {
+    for (let i = this.wrappers.length - 1; i >= 0; i--) if (!this.wrappers[i]!.isActive()) this.wrappers.splice(i, 1);
+  }
+
+  private waitEvent(timeoutMs: number, carry: boolean): Promise<ConnectionEvent> {
+    if (this.host === null) return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
+    this.sweep();
+    this.host.setTime(clock());
+    this.host.service();
+    this.armTimer();
+    const ready = this.waiters.length === 0 ? this.nextEvent(carry) : null;
+    if (ready !== null) return Promise.resolve(ready);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { carry, resolve, timer: null };
+      waiter.timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
+      }, Math.max(0, timeoutMs));
+      this.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the next event: CONNECT, DISCONNECT, RECEIVE (the packet goes to
+   * the peer's queue: `event.peer.getPacket()`), or NONE when the time passes. Resolves as soon
+   * as an event is available; it never busy-waits, and `service(0)` still yields to I/O once.
+   * On a destroyed (or never created) connection it resolves with EventType.ERROR, as Godot.
+   */
+  service(timeoutMs = 0): Promise<ServiceEvent> {
+    requireInteger('timeout', timeoutMs);
+    return this.waitEvent(timeoutMs, false);
+  }
+
+  /**
+   * Iterates events until the connection is destroyed, running the service loop itself. RECEIVE
+   * events carry `packet` and `packetFlags` (the packet is not queued on the peer). Each event
+   * goes to exactly one consumer, so this may be mixed with `service()`.
+   */
+  async *events(): AsyncGenerator<ConnectionEvent, void, undefined> {
+    while (this.host !== null) {
+      const e = await this.waitEvent(1000, true);
+      if (e.type === EventType.NONE) continue;
+      if (e.type === EventType.ERROR && this.host === null) return;
+      yield e;
+    }
+  }
+
+  // ------------------------------------------------------------------ Godot surface
+
+  /**
+   * Starts connecting to `address:port` (IP literal or host name, resolved through DNS) and returns
+   * the peer in state CONNECTING; it is connected when a CONNECT event arrives. As in ENet, a
+   * server that does not exist or does not answer is only noticed when the connection attempt
+   * times out (about 30 s by default; shorten it with `peer.setTimeout(…)`), as a DISCONNECT event.
+   * `channels` 0 means 255. `data` (u32) reaches the server in its CONNECT event.
+   * @throws ENetError ERR_UNCONFIGURED (no host), ERR_ALREADY_IN_USE (this connection already has
+   * a peer, as in Godot), ERR_INVALID_PARAMETER (port 1–65535, channels 0–255, data u32),
+   * ERR_CANT_RESOLVE (DNS), ERR_CANT_CREATE (no free peer slot).
+   */
+  async connectToHost(address: string, port: number, channels = 0, data = 0): Promise<ENetPacketPeer> {
+    const host = this.requireHost();
+    if (this.wrappers.length > 0)
+      throw new ENetError('ERR_ALREADY_IN_USE', 'The ENetConnection is already connected to a peer: use one ENetConnection per outgoing connection.');
+    requireRange('The remote port number', port, 1, 65535);
+    requireRange('channels', channels, 0, 255, ' (0 means 255)');
+    requireUint32('data', data);
+    if (typeof address !== 'string' || address === '') throw new ENetError('ERR_INVALID_PARAMETER', 'address must be a non-empty string.');
+    let resolved: string;
+    try {
+      resolved = await this.transport!.resolve(address);
+    } catch (err) {
+      throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, { cause: err });
+    }
+    if (this.host !== host) throw new ENetError('ERR_UNCONFIGURED', INACTIVE);
+    if (this.wrappers.length > 0)
+      throw new ENetError('ERR_ALREADY_IN_USE', 'The ENetConnection is already connected to a peer: use one ENetConnection per outgoing connection.');
+    const peer = host.connect(resolved, port, channels > 0 ? channels : 255, data);
+    if (peer === null) throw new ENetError('ERR_CANT_CREATE', 'No free peer slot to connect from.');
+    const w = this.wrap(peer);
+    this.scheduleFlush();
+    return w;
+  }
+
+  /** Sends everything queued now (acks and packets), without waiting for the end of the turn. */
+  flush(): void {
+    this.requireHost();
+    this.flushNow();
+  }
+
+  /**
+   * Closes the socket and drops every peer without telling them (they time out), as Godot. The
+   * connection can be created again afterwards. Calling it twice is harmless.
+   */
+  destroy(): void {
+    if (this.host === null) return;
+    for (const w of this.wrappers) w.detachFromSlot();
+    this.wrappers.length = 0;
+    this.host = null;
+    this.transport?.close();
+    this.transport = null;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    for (const t of this.shaperTimers) clearTimeout(t);
+    this.shaperTimers.clear();
+    for (const w of this.waiters.splice(0)) {
+      if (w.timer !== null) clearTimeout(w.timer);
+      w.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
+    }
+  }
+
+  /** The peers of this host (connecting, connected and disconnecting), in creation order. [] when inactive. */
+  getPeers(): ENetPacketPeer[] {
+    return this.wrappers.filter((w) => w.isActive());
+  }
+
+  /** The bound UDP port (0 when inactive). */
+  getLocalPort(): number {
+    return this.transport?.localPort() ?? 0;
+  }
+
+  /** The channel limit for incoming connections (0 when inactive). */
+  getMaxChannels(): number {
+    return this.host?.channelLimit ?? 0;
+  }
+
+  /**
+   * Queues a packet to every connected peer.
+   * @throws ENetError ERR_UNCONFIGURED, ERR_INVALID_PARAMETER (channel outside 0..channel limit − 1, flags).
+   */
+  broadcast(channel: number, packet: Uint8Array, flags: number): void {
+    const host = this.requireHost();
+    requireInteger('channel', channel);
+    requireInteger('flags', flags);
+    if (channel < 0 || channel >= host.channelLimit)
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid channel ${channel}: must be from 0 to ${host.channelLimit - 1}.`);
+    if (flags & ~PACKET_FLAGS_ALLOWED)
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid flags ${flags}: allowed are FLAG_RELIABLE (1), FLAG_UNSEQUENCED (2) and FLAG_UNRELIABLE_FRAGMENT (8).`);
+    host.broadcast(channel, Uint8Array.prototype.slice.call(packet), flags);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Turns ENet's CRC32 checksum on or off (as C's `host->checksum = enet_crc32`). Not negotiated:
+   * both ends must agree.
+   */
+  setChecksum(enabled: boolean): void {
+    this.requireHost().checksum = !!enabled;
+  }
+
+  /** @internal Installs a compressor (null = none). */
+  setCompressor(compressor: Compressor | null): void {
+    this.requireHost().compressor = compressor;
+  }
+
+  /** Sets the host bandwidth limits (bytes/s, 0 = unlimited); peers are told within a second. */
+  bandwidthLimit(inBandwidth = 0, outBandwidth = 0): void {
+    const host = this.requireHost();
+    requireUint32('inBandwidth', inBandwidth);
+    requireUint32('outBandwidth', outBandwidth);
+    host.bandwidthLimit(inBandwidth, outBandwidth);
+    this.armTimer();
+  }
+
+  /** Limits the channels of future incoming connections (0 or > 255 means 255). */
+  channelLimit(limit: number): void {
+    const host = this.requireHost();
+    requireInteger('limit', limit);
+    host.setChannelLimit(limit);
+  }
+
+  /**
+   * While true, new CONNECTs are ignored (on plain hosts too, unlike Godot which only honours it
+   * under DTLS); existing peers are untouched.
+   */
+  refuseNewConnections(refuse: boolean): void {
+    this.requireHost().refuseNewConnections = !!refuse;
+  }
+
+  /**
+   * Returns a host counter and resets it to 0 (bytes and datagrams sent and received by ENet;
+   * socketSend is not counted). 0 when inactive.
+   * @throws ENetError ERR_INVALID_PARAMETER for an unknown statistic.
+   */
+  popStatistic(statistic: HostStatistic): number {
+    if (!(Number.isInteger(statistic) && statistic >= 0 && statistic <= 3))
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid statistic ${String(statistic)}: use HostStatistic (0 to 3).`);
+    const host = this.host;
+    if (host === null) return 0;
+    let v: number;
+    switch (statistic) {
+      case HostStatistic.TOTAL_SENT_DATA: v = host.totalSentData; host.totalSentData = 0; break;
+      case HostStatistic.TOTAL_SENT_PACKETS: v = host.totalSentPackets; host.totalSentPackets = 0; break;
+      case HostStatistic.TOTAL_RECEIVED_DATA: v = host.totalReceivedData; host.totalReceivedData = 0; break;
+      default: v = host.totalReceivedPackets; host.totalReceivedPackets = 0;
+    }
+    return v;
+  }
+
+  /**
+   * Sends one raw UDP datagram from this host's socket, outside ENet and its statistics (for NAT
+   * hole punching).
+   * @throws ENetError ERR_UNCONFIGURED, ERR_INVALID_PARAMETER (port 1–65535), ERR_CANT_RESOLVE.
+   */
+  async socketSend(address: string, port: number, packet: Uint8Array): Promise<void> {
+    this.requireHost();
+    requireRange('The remote port number', port, 1, 65535);
+    let resolved: string;
+    try {
+      resolved = await this.transport!.resolve(address);
+    } catch (err) {
+      throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, { cause: err });
+    }
+    this.transport?.send(Uint8Array.prototype.slice.call(packet), resolved, port);
+  }
+
+  /**
+   * Simulates a bad link on everything this host sends (loss, latency, jitter, duplication,
+   * reordering, bandwidth), for testing games; `null` switches it off. Off by default.
+   */
+  simulateLink(conditions: LinkConditions | null): void {
+    this.requireHost();
+    if (conditions === null) {
+      this.shaper = null;
+      return;
+    }
+    try {
+      this.shaper = new LinkShaper(conditions, randomBytes(4).readUInt32BE(0));
+    } catch (err) {
+      throw new ENetError('ERR_INVALID_PARAMETER', (err as Error).message);
+    }
+  }
+
+  /** @internal The engine host, for tests and tools. */
+  get engine(): Host | null {
+    return this.host;
+  }
+}

@@ -1,0 +1,297 @@
+import {
+  PACKET_FLAGS_ALLOWED,
+  PEER_PACKET_LOSS_SCALE,
+  PEER_PACKET_THROTTLE_SCALE,
+  PEER_PING_INTERVAL,
+  PEER_TIMEOUT_LIMIT,
+  PEER_TIMEOUT_MAXIMUM,
+  PEER_TIMEOUT_MINIMUM,
+} from '../protocol/constants.js';
+import type { Peer } from '../engine/peer.js';
+import { formatAddressGodot } from '../transport/address.js';
+import { PeerState, PeerStatistic } from './enums.js';
+import { ENetError, type ENetErrorCode } from './errors.js';
+import { requireInteger, requireUint32 } from './validate.js';
+
+/** The connection side an {@link ENetPacketPeer} reports to (implemented by ENetConnection). */
+export interface PeerOwner {
+  /** Sends what is queued soon (at the end of the current event-loop turn). */
+  scheduleFlush(): void;
+  /** Sends what is queued now. */
+  flushNow(): void;
+  /** The wrapper was detached from its slot (disconnect-now, reset). */
+  detach(peer: ENetPacketPeer): void;
+}
+
+interface QueuedPacket {
+  data: Uint8Array;
+  flags: number;
+  channel: number;
+}
+
+/**
+ * A connection to one remote ENet host, as Godot's ENetPacketPeer: obtained from
+ * `connectToHost`, from CONNECT events, or from `getPeers()`.
+ */
+export class ENetPacketPeer {
+  /** Scale of PACKET_LOSS statistics (65536 = 100 %). */
+  static readonly PACKET_LOSS_SCALE = PEER_PACKET_LOSS_SCALE;
+  /** Scale of PACKET_THROTTLE statistics (32 = everything is sent). */
+  static readonly PACKET_THROTTLE_SCALE = PEER_PACKET_THROTTLE_SCALE;
+  /** Deliver reliably, in order. */
+  static readonly FLAG_RELIABLE = 1;
+  /** Deliver unreliably and unordered. */
+  static readonly FLAG_UNSEQUENCED = 2;
+  /** Fragment large unreliable packets unreliably instead of sending them reliably. */
+  static readonly FLAG_UNRELIABLE_FRAGMENT = 8;
+
+  /** @internal */ peer: Peer | null;
+  private readonly owner: PeerOwner;
+  private readonly queue: QueuedPacket[] = [];
+  private queueHead = 0;
+  private packetError: ENetErrorCode | 'OK' = 'OK';
+  private lastFlags = 0;
+  private lastChannel = 0;
+  private readonly address: string;
+  private readonly port: number;
+
+  /** @internal */
+  constructor(owner: PeerOwner, peer: Peer) {
+    this.owner = owner;
+    this.peer = peer;
+    this.address = peer.address;
+    this.port = peer.port;
+    peer.data = this;
+  }
+
+  private active(what: string): Peer {
+    if (this.peer === null)
+      throw new ENetError('ERR_UNCONFIGURED', `Peer not connected: ${what} needs an active peer (this one was disconnected or reset).`);
+    return this.peer;
+  }
+
+  /** @internal Detaches the wrapper from its slot; it becomes inactive. */
+  detachFromSlot(): void {
+    if (this.peer !== null && this.peer.data === this) this.peer.data = undefined;
+    this.peer = null;
+  }
+
+  /** @internal Appends a received packet to this peer's queue. */
+  pushPacket(data: Uint8Array, flags: number, channel: number): void {
+    this.queue.push({ data, flags, channel });
+  }
+
+  /** True while the wrapper is attached to a connection slot. */
+  isActive(): boolean {
+    return this.peer !== null;
+  }
+
+  /** The ENet state of the connection (DISCONNECTED once inactive). */
+  getState(): PeerState {
+    return this.peer === null ? PeerState.DISCONNECTED : this.peer.state;
+  }
+
+  /** The remote address, formatted as Godot does (IPv4 dotted; IPv6 as eight hex groups). */
+  getRemoteAddress(): string {
+    return formatAddressGodot(this.peer?.address ?? this.address);
+  }
+
+  /** The remote UDP port. */
+  getRemotePort(): number {
+    return this.peer?.port ?? this.port;
+  }
+
+  /** Number of channels of the connection (the requested count until the server answers). */
+  getChannels(): number {
+    return this.active('getChannels()').channelCount;
+  }
+
+  /**
+   * Queues a packet on a channel. Flags: FLAG_RELIABLE, FLAG_UNSEQUENCED, FLAG_UNRELIABLE_FRAGMENT
+   * (0 = unreliable, sequenced). The bytes are copied; datagrams leave at the end of the current
+   * event-loop turn or on `flush()`.
+   * @throws ENetError ERR_UNCONFIGURED (inactive), ERR_INVALID_PARAMETER (channel or flags), FAILED
+   * (channel not negotiated, peer not CONNECTED, or packet larger than the host's maximum).
+   */
+  send(channel: number, packet: Uint8Array, flags: number): void {
+    const peer = this.active('send()');
+    requireInteger('channel', channel);
+    requireInteger('flags', flags);
+    if (!(packet instanceof Uint8Array)) throw new ENetError('ERR_INVALID_PARAMETER', 'packet must be a Uint8Array (or Buffer).');
+    if (channel < 0 || channel > peer.channelCount)
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid channel ${channel}: this peer has channels 0 to ${peer.channelCount - 1}.`);
+    if (flags & ~PACKET_FLAGS_ALLOWED)
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid flags ${flags}: allowed are FLAG_RELIABLE (1), FLAG_UNSEQUENCED (2) and FLAG_UNRELIABLE_FRAGMENT (8).`);
+    if (channel >= peer.channelCount)
+      throw new ENetError('FAILED', `Unable to send packet on channel ${channel}, max channels: ${peer.channelCount}.`);
+    if (peer.state !== PeerState.CONNECTED)
+      throw new ENetError('FAILED', `Cannot send: the peer is ${PeerState[peer.state]}, sending needs CONNECTED (wait for the CONNECT event).`);
+    if (packet.length > peer.host.maximumPacketSize)
+      throw new ENetError('FAILED', `Packet of ${packet.length} bytes is over the maximum packet size of ${peer.host.maximumPacketSize} bytes.`);
+    if (!peer.send(channel, Uint8Array.prototype.slice.call(packet), flags))
+      throw new ENetError('FAILED', 'ENet refused the packet.');
+    this.owner.scheduleFlush();
+  }
+
+  /** Sends a packet reliably on channel 0 (PacketPeer.put_packet); an empty packet sends nothing. */
+  putPacket(packet: Uint8Array): void {
+    if (packet.length === 0) return;
+    this.send(0, packet, ENetPacketPeer.FLAG_RELIABLE);
+  }
+
+  /** Number of received packets waiting in this peer's queue. */
+  getAvailablePacketCount(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /**
+   * Takes the next received packet. Like Godot, returns an empty array and records the error for
+   * {@link getPacketError} when the peer is inactive (ERR_UNCONFIGURED) or the queue is empty
+   * (ERR_UNAVAILABLE).
+   */
+  getPacket(): Uint8Array {
+    if (this.peer === null) {
+      this.packetError = 'ERR_UNCONFIGURED';
+      return new Uint8Array(0);
+    }
+    if (this.queueHead >= this.queue.length) {
+      this.packetError = 'ERR_UNAVAILABLE';
+      return new Uint8Array(0);
+    }
+    const p = this.queue[this.queueHead]!;
+    this.queue[this.queueHead++] = undefined as unknown as QueuedPacket;
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    this.lastFlags = p.flags;
+    this.lastChannel = p.channel;
+    this.packetError = 'OK';
+    return p.data;
+  }
+
+  /** The error of the last getPacket(): 'OK', 'ERR_UNCONFIGURED' or 'ERR_UNAVAILABLE'. */
+  getPacketError(): ENetErrorCode | 'OK' {
+    return this.packetError;
+  }
+
+  /**
+   * Flags of the next queued packet: 1 reliable, 2 unsequenced, 8 unreliable fragment, 0 unreliable.
+   * Returns 0 when the queue is empty (Godot prints an error).
+   */
+  getPacketFlags(): number {
+    const p = this.queue[this.queueHead];
+    return p ? p.flags : 0;
+  }
+
+  /** Channel of the packet last returned by getPacket() (beyond Godot). */
+  getPacketChannel(): number {
+    return this.lastChannel;
+  }
+
+  /** Flags of the packet last returned by getPacket() (beyond Godot). */
+  getLastPacketFlags(): number {
+    return this.lastFlags;
+  }
+
+  /** Requests a graceful disconnect; a DISCONNECT event follows when the remote acknowledges. */
+  peerDisconnect(data = 0): void {
+    requireUint32('data', data);
+    this.active('peerDisconnect()').disconnect(data);
+    this.owner.scheduleFlush();
+  }
+
+  /** Disconnects once all queued outgoing packets have been sent and acknowledged. */
+  peerDisconnectLater(data = 0): void {
+    requireUint32('data', data);
+    this.active('peerDisconnectLater()').disconnectLater(data);
+    this.owner.scheduleFlush();
+  }
+
+  /** Sends an unreliable DISCONNECT now and drops the connection; no local DISCONNECT event. */
+  peerDisconnectNow(data = 0): void {
+    requireUint32('data', data);
+    const peer = this.active('peerDisconnectNow()');
+    peer.disconnectNow(data);
+    this.owner.detach(this);
+  }
+
+  /** Drops the connection without telling the remote (it will time out); no event. */
+  reset(): void {
+    this.active('reset()').reset();
+    this.owner.detach(this);
+  }
+
+  /** Sends a PING now (ENet also pings on its own every ping interval while idle). */
+  ping(): void {
+    this.active('ping()').ping();
+    this.owner.scheduleFlush();
+  }
+
+  /** Sets how often an idle connection is pinged (ms); 0 restores the default of 500. */
+  pingInterval(pingIntervalMs: number): void {
+    requireUint32('pingInterval', pingIntervalMs);
+    this.active('pingInterval()').pingInterval = pingIntervalMs || PEER_PING_INTERVAL;
+  }
+
+  /**
+   * Sets the timeout parameters (each 0 = ENet default: 32, 5000 ms, 30000 ms). A peer is dropped
+   * when a reliable packet stays unacknowledged for `timeoutMaxMs`, or after `timeout` doubling
+   * retransmissions once at least `timeoutMinMs` passed.
+   * @throws ENetError ERR_INVALID_PARAMETER unless timeout ≤ timeoutMinMs ≤ timeoutMaxMs.
+   */
+  setTimeout(timeout: number, timeoutMinMs: number, timeoutMaxMs: number): void {
+    const peer = this.active('setTimeout()');
+    requireUint32('timeout', timeout);
+    requireUint32('timeoutMin', timeoutMinMs);
+    requireUint32('timeoutMax', timeoutMaxMs);
+    if (!(timeout <= timeoutMinMs && timeoutMinMs <= timeoutMaxMs))
+      throw new ENetError(
+        'ERR_INVALID_PARAMETER',
+        `Timeout limit must be less than minimum timeout, which itself must be less than maximum timeout (got ${timeout}, ${timeoutMinMs}, ${timeoutMaxMs}).`,
+      );
+    peer.timeoutLimit = timeout || PEER_TIMEOUT_LIMIT;
+    peer.timeoutMinimum = timeoutMinMs || PEER_TIMEOUT_MINIMUM;
+    peer.timeoutMaximum = timeoutMaxMs || PEER_TIMEOUT_MAXIMUM;
+  }
+
+  /** Sets the packet-throttle parameters here and on the remote (THROTTLE_CONFIGURE). */
+  throttleConfigure(interval: number, acceleration: number, deceleration: number): void {
+    requireUint32('interval', interval);
+    requireUint32('acceleration', acceleration);
+    requireUint32('deceleration', deceleration);
+    this.active('throttleConfigure()').throttleConfigure(interval, acceleration, deceleration);
+    this.owner.scheduleFlush();
+  }
+
+  /**
+   * One of the peer's ENet statistics (see {@link PeerStatistic}). Like Godot, returns 0 for an
+   * inactive peer.
+   * @throws ENetError ERR_INVALID_PARAMETER for an unknown statistic.
+   */
+  getStatistic(statistic: PeerStatistic): number {
+    const p = this.peer;
+    if (!(Number.isInteger(statistic) && statistic >= 0 && statistic <= 13))
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid statistic ${String(statistic)}: use PeerStatistic (0 to 13).`);
+    if (p === null) return 0;
+    switch (statistic) {
+      case PeerStatistic.PACKET_LOSS: return p.packetLoss;
+      case PeerStatistic.PACKET_LOSS_VARIANCE: return p.packetLossVariance;
+      case PeerStatistic.PACKET_LOSS_EPOCH: return p.packetLossEpoch;
+      case PeerStatistic.ROUND_TRIP_TIME: return p.roundTripTime;
+      case PeerStatistic.ROUND_TRIP_TIME_VARIANCE: return p.roundTripTimeVariance;
+      case PeerStatistic.LAST_ROUND_TRIP_TIME: return p.lastRoundTripTime;
+      case PeerStatistic.LAST_ROUND_TRIP_TIME_VARIANCE: return p.lastRoundTripTimeVariance;
+      case PeerStatistic.PACKET_THROTTLE: return p.packetThrottle;
+      case PeerStatistic.PACKET_THROTTLE_LIMIT: return p.packetThrottleLimit;
+      case PeerStatistic.PACKET_THROTTLE_COUNTER: return p.packetThrottleCounter;
+      case PeerStatistic.PACKET_THROTTLE_EPOCH: return p.packetThrottleEpoch;
+      case PeerStatistic.PACKET_THROTTLE_ACCELERATION: return p.packetThrottleAcceleration;
+      case PeerStatistic.PACKET_THROTTLE_DECELERATION: return p.packetThrottleDeceleration;
+      default: return p.packetThrottleInterval;
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/** enet-ts: ENet 1.3 as Godot's ENetConnection / ENetPacketPeer, for Node.js. */
+export { ENetConnection, type ServiceEvent, type ConnectionEvent, type ENetWarning } from './api/connection.js';
+export { ENetPacketPeer } from './api/packet-peer.js';
+export { ENetError, type ENetErrorCode } from './api/errors.js';
+export { EventType, PeerState, CompressionMode, HostStatistic, PeerStatistic } from './api/enums.js';
+export type { LinkConditions } from './transport/link-shaper.js';

@@ -1,0 +1,97 @@
+import dgram from 'node:dgram';
+import dns from 'node:dns';
+import { isIP } from 'node:net';
+import { HOST_RECEIVE_BUFFER_SIZE, HOST_SEND_BUFFER_SIZE } from '../protocol/constants.js';
+import { unmapAddress } from './address.js';
+
+/** Receives datagrams from a {@link UdpTransport}; addresses are already unmapped. */
+export type DatagramHandler = (data: Buffer, address: string, port: number) => void;
+
+/**
+ * The node:dgram adapter of a host: one socket, dual-stack unless bound to an IPv4 literal,
+ * reporting IPv4-mapped sources as plain IPv4.
+ */
+export class UdpTransport {
+  private readonly socket: dgram.Socket;
+  /** True when the socket is AF_INET6 (and so needs IPv4 destinations mapped). */
+  readonly ipv6: boolean;
+  private closed = false;
+  onMessage: DatagramHandler = () => {};
+  /** Called on a socket error other than those ignored for UDP (ICMP-induced resets). */
+  onError: (error: Error) => void = () => {};
+
+  private constructor(socket: dgram.Socket, ipv6: boolean) {
+    this.socket = socket;
+    this.ipv6 = ipv6;
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, unmapAddress(rinfo.address), rinfo.port));
+    socket.on('error', (err) => this.onError(err));
+  }
+
+  /**
+   * Opens a socket. `bindAddress`: null or '*' or an IPv6 literal → AF_INET6 dual-stack (an
+   * IPv4-only fallback where IPv6 is unavailable); an IPv4 literal → AF_INET bound to it.
+   * Rejects with the OS error when the address cannot be bound (for example, port in use).
+   */
+  static async open(bindAddress: string | null, port: number): Promise<UdpTransport> {
+    const v4 = bindAddress !== null && bindAddress !== '*' && isIP(bindAddress) === 4;
+    const attempt = (type: 'udp4' | 'udp6', address: string) =>
+      new Promise<UdpTransport>((resolve, reject) => {
+        const socket = dgram.createSocket({
+          type,
+          ipv6Only: false,
+          recvBufferSize: HOST_RECEIVE_BUFFER_SIZE,
+          sendBufferSize: HOST_SEND_BUFFER_SIZE,
+        });
+        const onError = (err: Error) => {
+          socket.close();
+          reject(err);
+        };
+        socket.once('error', onError);
+        socket.bind({ port, address, exclusive: true }, () => {
+          socket.off('error', onError);
+          try {
+            socket.setBroadcast(true);
+          } catch {
+            /* not fatal */
+          }
+          resolve(new UdpTransport(socket, type === 'udp6'));
+        });
+      });
+    if (v4) return attempt('udp4', bindAddress!);
+    const address = bindAddress === null || bindAddress === '*' ? '::' : bindAddress;
+    try {
+      return await attempt('udp6', address);
+    } catch (err) {
+      if (address === '::' && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') return attempt('udp4', '0.0.0.0');
+      throw err;
+    }
+  }
+
+  /** Sends one datagram; IPv4 destinations are mapped on an IPv6 socket. Errors are reported, not thrown. */
+  send(data: Uint8Array, address: string, port: number): void {
+    if (this.closed) return;
+    const dest = this.ipv6 && isIP(address) === 4 ? `::ffff:${address}` : address;
+    this.socket.send(data, port, dest, (err) => {
+      if (err && !this.closed) this.onError(err);
+    });
+  }
+
+  /** The bound local port. */
+  localPort(): number {
+    return this.closed ? 0 : this.socket.address().port;
+  }
+
+  /** Resolves a host name (or passes an IP literal through) to an address this socket can reach. */
+  async resolve(host: string): Promise<string> {
+    if (isIP(host)) return unmapAddress(host);
+    const r = await dns.promises.lookup(host, { family: this.ipv6 ? 0 : 4 });
+    return unmapAddress(r.address);
+  }
+
+  /** Closes the socket (idempotent). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENetConnection, ENetPacketPeer, EventType, PeerState } from '../../src/index.js';
+import { EventPump } from '../support/pump.js';
+
+test('enet-ts client and server exchange reliable, unreliable and fragmented packets over loopback', async () => {
+  const server = new ENetConnection();
+  const client = new ENetConnection();
+  let pump: EventPump | undefined;
+  try {
+    await server.createHostBound('127.0.0.1', 0, 8);
+    await client.createHost(1);
+    pump = new EventPump([server, client]);
+    const port = server.getLocalPort();
+    assert.ok(port > 0);
+    const peer = await client.connectToHost('127.0.0.1', port, 4, 1234);
+    assert.equal(peer.getState(), PeerState.CONNECTING);
+    await pump!.waitFor(() => pump!.of(server, EventType.CONNECT).length === 1 && pump!.of(client, EventType.CONNECT).length === 1, 5000, 'connect');
+    const sc = pump!.of(server, EventType.CONNECT)[0]!;
+    assert.equal(sc.data, 1234);
+    assert.equal(pump!.of(client, EventType.CONNECT)[0]!.data, 0);
+    const serverPeer = sc.peer!;
+    assert.equal(serverPeer.getRemoteAddress(), '127.0.0.1');
+    assert.equal(serverPeer.getRemotePort() > 0, true);
+    assert.equal(peer.getChannels(), 4);
+    assert.equal(peer.getState(), PeerState.CONNECTED);
+    const big = new Uint8Array(100_000).map((_, i) => (i * 7) & 0xff);
+    peer.send(0, new TextEncoder().encode('hello'), ENetPacketPeer.FLAG_RELIABLE);
+    peer.send(1, big, ENetPacketPeer.FLAG_RELIABLE);
+    peer.send(2, new Uint8Array([9, 9]), 0);
+    await pump!.waitFor(() => serverPeer.getAvailablePacketCount() >= 3, 5000, 'three packets');
+    const received = pump!.of(server, EventType.RECEIVE).map((e) => e.channel);
+    assert.deepEqual(received.sort(), [0, 1, 2]);
+    const byChannel = new Map<number, Uint8Array>();
+    for (let i = 0; i < 3; i++) {
+      const p = serverPeer.getPacket();
+      byChannel.set(serverPeer.getPacketChannel(), p);
+    }
+    assert.equal(new TextDecoder().decode(byChannel.get(0)), 'hello');
+    assert.deepEqual(byChannel.get(1), big);
+    assert.deepEqual([...byChannel.get(2)!], [9, 9]);
+    assert.equal(serverPeer.getPacket().length, 0);
+    assert.equal(serverPeer.getPacketError(), 'ERR_UNAVAILABLE');
+    peer.peerDisconnect(42);
+    await pump!.waitFor(() => pump!.of(server, EventType.DISCONNECT).length === 1 && pump!.of(client, EventType.DISCONNECT).length === 1, 5000, 'disconnect');
+    assert.equal(pump!.of(server, EventType.DISCONNECT)[0]!.data, 42);
+    assert.equal(peer.isActive(), false);
+    assert.equal(server.getPeers().length, 0);
+  } finally {
+    client.destroy();
+    server.destroy();
+    await pump?.stop();
+  }
+});
