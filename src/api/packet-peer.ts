@@ -128,6 +128,11 @@ export class ENetPacketPeer {
       throw new ENetError('FAILED', `Cannot send: the peer is ${PeerState[peer.state]}, sending needs CONNECTED (wait for the CONNECT event).`);
     if (packet.length > peer.host.maximumPacketSize)
       throw new ENetError('FAILED', `Packet of ${packet.length} bytes is over the maximum packet size of ${peer.host.maximumPacketSize} bytes.`);
+    if (peer.outgoingQueuedBytes + packet.length > peer.host.maximumOutgoingData)
+      throw new ENetError(
+        'FAILED',
+        `Outgoing queue full: ${peer.outgoingQueuedBytes} bytes wait for this peer (cap ${peer.host.maximumOutgoingData}); the remote is not acknowledging fast enough.`,
+      );
     if (!peer.send(channel, Uint8Array.prototype.slice.call(packet), flags))
       throw new ENetError('FAILED', 'ENet refused the packet.');
     this.owner.scheduleFlush();

@@ -40,11 +40,19 @@ export class IncomingCommand implements ListNode {
   fragmentsRemaining = 0;
   /** Bitmap of received fragment numbers. */
   fragments: Uint32Array | null = null;
-  /** The payload, or the reassembly buffer of a fragmented packet. */
+  /** The payload; for a fragmented packet, empty until the last fragment arrives. */
   packet: Uint8Array;
+  /** Length of the whole packet (the fragments' totalLength). */
+  totalLength: number;
+  /** Fragments received so far and their offsets (fragmented packets, until complete). */
+  pieces: Uint8Array[] | null = null;
+  pieceOffsets: number[] | null = null;
+  /** Bytes this reassembly holds against the peer's and host's reassembly budgets. */
+  reserved = 0;
   /** Packet flags reported to the application (RELIABLE, UNSEQUENCED, UNRELIABLE_FRAGMENT or 0). */
   packetFlags = 0;
-  constructor(packet: Uint8Array) {
+  constructor(packet: Uint8Array, totalLength: number) {
     this.packet = packet;
+    this.totalLength = totalLength;
   }
 }

@@ -57,7 +57,9 @@ export interface HostOptions {
   maximumPacketSize?: number;
   maximumWaitingData?: number;
   duplicatePeers?: number;
-  /** Cap on bytes of incomplete fragment reassembly per peer (ENet has none; default 32 MiB). */
+  /** Cap on payload bytes queued for sending to one peer and not yet acknowledged (ENet has none; default 64 MiB). */
+  maximumOutgoingData?: number;
+  /** Cap on bytes held by incomplete fragment reassembly per peer (ENet has none; default 32 MiB). */
   maximumReassemblyPerPeer?: number;
   /** Cap on bytes of incomplete fragment reassembly for the whole host (default 256 MiB). */
   maximumReassemblyPerHost?: number;
@@ -79,6 +81,7 @@ export class Host {
   maximumWaitingData: number;
   maximumReassemblyPerPeer: number;
   maximumReassemblyPerHost: number;
+  maximumOutgoingData: number;
   duplicatePeers: number;
   /** Bytes currently reserved by incomplete reassemblies across all peers. */
   reassemblyBytes = 0;
@@ -127,6 +130,7 @@ export class Host {
     this.maximumWaitingData = options.maximumWaitingData ?? HOST_DEFAULT_MAXIMUM_WAITING_DATA;
     this.maximumReassemblyPerPeer = options.maximumReassemblyPerPeer ?? 32 * 1024 * 1024;
     this.maximumReassemblyPerHost = options.maximumReassemblyPerHost ?? 256 * 1024 * 1024;
+    this.maximumOutgoingData = options.maximumOutgoingData ?? 64 * 1024 * 1024;
     this.duplicatePeers = options.duplicatePeers ?? 4095;
     this.peers = [];
     for (let i = 0; i < options.peerCount; i++) this.peers.push(new Peer(this, i));

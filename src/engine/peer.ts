@@ -104,6 +104,8 @@ export class Peer {
   readonly unsequencedWindow = new Uint32Array(PEER_UNSEQUENCED_WINDOW_SIZE / 32);
   eventData = 0;
   totalWaitingData = 0;
+  /** Payload bytes queued for sending and not yet sent (unreliable) or acknowledged (reliable). */
+  outgoingQueuedBytes = 0;
   /** Bytes reserved by incomplete fragment reassemblies of this peer. */
   reassemblyBytes = 0;
   /** Application data attached to this slot (the API keeps its wrapper here). */
@@ -166,6 +168,7 @@ export class Peer {
     this.channels = [];
     this.channelCount = 0;
     this.totalWaitingData = 0;
+    this.outgoingQueuedBytes = 0;
     this.host.reassemblyBytes -= this.reassemblyBytes;
     this.reassemblyBytes = 0;
     this.reliableDataInTransit = 0;
@@ -227,6 +230,7 @@ export class Peer {
   /** Assigns sequence numbers to a command and appends it to the outgoing queue. */
   setupOutgoingCommand(cmd: OutgoingCommand): void {
     this.outgoingDataTotal += COMMAND_SIZES[cmd.command & COMMAND_MASK]! + cmd.fragmentLength;
+    this.outgoingQueuedBytes += cmd.fragmentLength;
     if (cmd.channelID === SYSTEM_CHANNEL) {
       this.outgoingReliableSequenceNumber = (this.outgoingReliableSequenceNumber + 1) & 0xffff;
       cmd.reliableSequenceNumber = this.outgoingReliableSequenceNumber;
@@ -275,6 +279,7 @@ export class Peer {
   send(channelID: number, packet: Uint8Array, flags: number): boolean {
     if (this.state !== PeerState.CONNECTED || channelID >= this.channelCount) return false;
     if (packet.length > this.host.maximumPacketSize) return false;
+    if (this.outgoingQueuedBytes + packet.length > this.host.maximumOutgoingData) return false;
     const channel = this.channels[channelID]!;
     const fragmentLength = this.fragmentLength();
     if (packet.length > fragmentLength) {
@@ -408,7 +413,7 @@ export class Peer {
   /** Takes the next delivered packet (enet_peer_receive). */
   receive(): IncomingCommand | undefined {
     const cmd = this.dispatchedCommands.shift();
-    if (cmd) this.totalWaitingData -= cmd.packet.length;
+    if (cmd) this.totalWaitingData -= cmd.totalLength;
     return cmd;
   }
 
@@ -426,11 +431,26 @@ export class Peer {
 
   /** Returns the memory accounting of an incoming command that is being dropped. */
   private releaseIncoming(cmd: IncomingCommand): void {
-    this.totalWaitingData -= cmd.packet.length;
-    if (cmd.fragmentsRemaining > 0) {
-      this.reassemblyBytes -= cmd.packet.length;
-      this.host.reassemblyBytes -= cmd.packet.length;
-    }
+    this.totalWaitingData -= cmd.totalLength;
+    this.unreserve(cmd);
+  }
+
+  /** Returns a reassembly's bytes to the peer's and host's budgets. */
+  private unreserve(cmd: IncomingCommand): void {
+    this.reassemblyBytes -= cmd.reserved;
+    this.host.reassemblyBytes -= cmd.reserved;
+    cmd.reserved = 0;
+  }
+
+  /** Charges `bytes` to the reassembly budgets; false (nothing charged) when a cap would be passed. */
+  private reserve(cmd: IncomingCommand, bytes: number): boolean {
+    const host = this.host;
+    if (this.reassemblyBytes + bytes > host.maximumReassemblyPerPeer) return false;
+    if (host.reassemblyBytes + bytes > host.maximumReassemblyPerHost) return false;
+    this.reassemblyBytes += bytes;
+    host.reassemblyBytes += bytes;
+    cmd.reserved += bytes;
+    return true;
   }
 
   /** Moves the complete, in-order prefix of a channel's reliable queue to the application. */
@@ -498,7 +518,9 @@ export class Peer {
 
   /**
    * Queues a received data command for ordering/delivery (enet_peer_queue_incoming_command).
-   * `payload` is the packet (or null to allocate a zeroed reassembly buffer of `length`).
+   * `payload` is the packet, or null for the first fragment of a packet of `length` bytes (the
+   * fragments are kept as they arrive and assembled when the last one is in, so memory follows
+   * what was received, not what a datagram claims).
    * Returns the queued command, DISCARDED, or null when the datagram must be aborted.
    */
   queueIncomingCommand(
@@ -570,15 +592,8 @@ export class Peer {
       default:
         return discard;
     }
-    const host = this.host;
-    if (this.totalWaitingData >= host.maximumWaitingData) return null;
-    if (fragmentCount > 0) {
-      // Reassembly buffers are allocated up front (as ENet does) but capped per peer and per host.
-      if (this.reassemblyBytes + length > host.maximumReassemblyPerPeer) return null;
-      if (host.reassemblyBytes + length > host.maximumReassemblyPerHost) return null;
-    }
-    const packet = payload ?? (length === 0 ? EMPTY : new Uint8Array(length));
-    const cmd = new IncomingCommand(packet);
+    if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
+    const cmd = new IncomingCommand(payload ?? EMPTY, length);
     cmd.commandNumber = commandNumber;
     cmd.channelID = channelID;
     cmd.reliableSequenceNumber = reliableSequenceNumber;
@@ -587,11 +602,13 @@ export class Peer {
     cmd.fragmentsRemaining = fragmentCount;
     cmd.packetFlags = packetFlags;
     if (fragmentCount > 0) {
-      cmd.fragments = new Uint32Array((fragmentCount + 31) >>> 5);
-      this.reassemblyBytes += length;
-      host.reassemblyBytes += length;
+      const words = (fragmentCount + 31) >>> 5;
+      if (!this.reserve(cmd, words * 4)) return null;
+      cmd.fragments = new Uint32Array(words);
+      cmd.pieces = [];
+      cmd.pieceOffsets = [];
     }
-    this.totalWaitingData += packet.length;
+    this.totalWaitingData += length;
     insertBefore(insertAfter.listNext, cmd);
     if (commandNumber === Command.SEND_FRAGMENT || commandNumber === Command.SEND_RELIABLE)
       this.dispatchIncomingReliableCommands(channel, cmd);
@@ -599,12 +616,33 @@ export class Peer {
     return cmd;
   }
 
-  /** Marks one fragment of a reassembly as received; returns true when the packet just completed. */
-  completeFragment(cmd: IncomingCommand): boolean {
+  /**
+   * Stores fragment `number` (bytes at `offset`) of a reassembly. Returns 'done' when the packet
+   * just completed, 'stored', 'duplicate', or 'full' when the reassembly budget is exhausted
+   * (the datagram is then refused and the sender will retransmit).
+   */
+  addFragment(cmd: IncomingCommand, number: number, offset: number, bytes: Uint8Array): 'done' | 'stored' | 'duplicate' | 'full' {
+    const fragments = cmd.fragments!;
+    const word = number >>> 5;
+    const bit = 1 << (number & 31);
+    if (fragments[word]! & bit) return 'duplicate';
+    let len = bytes.length;
+    if (offset + len > cmd.totalLength) len = cmd.totalLength - offset;
+    if (!this.reserve(cmd, len)) return 'full';
+    fragments[word] = fragments[word]! | bit;
+    cmd.pieces!.push(Uint8Array.prototype.slice.call(bytes, 0, len));
+    cmd.pieceOffsets!.push(offset);
     cmd.fragmentsRemaining--;
-    if (cmd.fragmentsRemaining > 0) return false;
-    this.reassemblyBytes -= cmd.packet.length;
-    this.host.reassemblyBytes -= cmd.packet.length;
-    return true;
+    if (cmd.fragmentsRemaining > 0) return 'stored';
+    const packet = new Uint8Array(cmd.totalLength);
+    const pieces = cmd.pieces!;
+    const offsets = cmd.pieceOffsets!;
+    for (let i = 0; i < pieces.length; i++) packet.set(pieces[i]!, offsets[i]!);
+    cmd.packet = packet;
+    cmd.pieces = null;
+    cmd.pieceOffsets = null;
+    cmd.fragments = null;
+    this.unreserve(cmd);
+    return 'done';
   }
 }

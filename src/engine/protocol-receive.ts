@@ -554,7 +554,7 @@ function handleSendFragment(
       } else if (c.reliableSequenceNumber >= incomingRel) break;
       if (c.reliableSequenceNumber <= startSequenceNumber) {
         if (c.reliableSequenceNumber < startSequenceNumber) break;
-        if (c.commandNumber !== Command.SEND_FRAGMENT || totalLength !== c.packet.length || fragmentCount !== c.fragmentCount)
+        if (c.commandNumber !== Command.SEND_FRAGMENT || totalLength !== c.totalLength || fragmentCount !== c.fragmentCount)
           return ABORT;
         start = c;
         break;
@@ -571,7 +571,7 @@ function handleSendFragment(
       if (c.reliableSequenceNumber > reliableSequenceNumber) continue;
       if (c.unreliableSequenceNumber <= startSequenceNumber) {
         if (c.unreliableSequenceNumber < startSequenceNumber) break;
-        if (c.commandNumber !== Command.SEND_UNRELIABLE_FRAGMENT || totalLength !== c.packet.length || fragmentCount !== c.fragmentCount)
+        if (c.commandNumber !== Command.SEND_UNRELIABLE_FRAGMENT || totalLength !== c.totalLength || fragmentCount !== c.fragmentCount)
           return ABORT;
         start = c;
         break;
@@ -592,18 +592,12 @@ function handleSendFragment(
     if (r === null || r === DISCARDED) return ABORT;
     start = r;
   }
-  const fragments = start.fragments!;
-  const word = fragmentNumber >>> 5;
-  const bit = 1 << (fragmentNumber & 31);
-  if ((fragments[word]! & bit) === 0) {
-    fragments[word]! |= bit;
-    let len = fragmentLength;
-    if (fragmentOffset + len > start.packet.length) len = start.packet.length - fragmentOffset;
-    start.packet.set(data.subarray(pos, pos + len), fragmentOffset);
-    if (peer.completeFragment(start)) {
-      if (reliable) peer.dispatchIncomingReliableCommands(channel, null);
-      else peer.dispatchIncomingUnreliableCommands(channel, null);
-    }
+  if (start.fragmentsRemaining <= 0) return OK;
+  const r = peer.addFragment(start, fragmentNumber, fragmentOffset, data.subarray(pos, pos + fragmentLength));
+  if (r === 'full') return ABORT;
+  if (r === 'done') {
+    if (reliable) peer.dispatchIncomingReliableCommands(channel, null);
+    else peer.dispatchIncomingUnreliableCommands(channel, null);
   }
   return OK;
 }

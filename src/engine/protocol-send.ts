@@ -299,16 +299,19 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
           const rel = cmd.reliableSequenceNumber;
           const unrel = cmd.unreliableSequenceNumber;
           unlink(cmd);
+          peer.outgoingQueuedBytes -= cmd.fragmentLength;
           while (current !== end) {
             const next = current as OutgoingCommand;
             if (next.reliableSequenceNumber !== rel || next.unreliableSequenceNumber !== unrel) break;
             current = current.listNext;
             unlink(next);
+            peer.outgoingQueuedBytes -= next.fragmentLength;
           }
           continue;
         }
       }
       unlink(cmd);
+      peer.outgoingQueuedBytes -= cmd.fragmentLength;
     }
     writeCommand(cmd);
     asm.packetSize += commandSize + (cmd.packet !== null ? cmd.fragmentLength : 0);
@@ -401,6 +404,7 @@ export function removeSentReliableCommand(peer: Peer, seq: number, channelID: nu
   }
   const commandNumber = found.command & COMMAND_MASK;
   unlink(found);
+  peer.outgoingQueuedBytes -= found.fragmentLength;
   if (found.packet !== null && wasSent) peer.reliableDataInTransit -= found.fragmentLength;
   const head = peer.sentReliableCommands.first();
   if (head) peer.nextTimeout = (head.sentTime + head.roundTripTimeout) >>> 0;
