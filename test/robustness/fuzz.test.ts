@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runFuzz, loadVectorCorpus } from '../../src/cli/fuzz.js';
+import { VECTORS_DIR } from '../support/cbuild.js';
+
+// The CI slice of `npm run fuzz`: about 200 000 hostile datagrams over the plain and checksum
+// variants (compressed variants are added where the codecs are tested).
+const corpus = loadVectorCorpus(VECTORS_DIR);
+
+test('the vector corpus is loaded', () => {
+  assert.ok(corpus.length > 100, `${corpus.length} captured datagrams`);
+});
+
+for (const [name, checksum] of [['plain', false], ['checksum', true]] as const) {
+  test(`fuzz slice (${name}): no exception escapes, memory stays bounded, the legitimate peer keeps exchanging data`, () => {
+    const r = runFuzz({ count: 100_000, seed: 20261124, corpus, checksum });
+    assert.equal(r.exceptions, 0, r.firstException);
+    assert.equal(r.datagrams, 100_000);
+    assert.ok(r.hostileEvents > 100, `hostile traffic reached the command handlers (${r.hostileEvents} events)`);
+    assert.ok(r.legitConnected, 'legitimate peer still connected');
+    assert.ok(r.legitSent >= 190);
+    assert.equal(r.legitReceived, r.legitSent);
+    assert.ok(r.legitInOrder);
+    assert.ok(r.peakHeapMB < 256, `peak heap ${r.peakHeapMB} MB`);
+  });
+}
