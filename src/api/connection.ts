@@ -6,7 +6,8 @@ import type { Peer } from '../engine/peer.js';
 import type { Compressor } from '../compress/compressor.js';
 import { UdpTransport } from '../transport/udp.js';
 import { LinkShaper, type LinkConditions } from '../transport/link-shaper.js';
-import { EventType, HostStatistic } from './enums.js';
+import { CompressionMode, EventType, HostStatistic } from './enums.js';
+import { createCompressor } from '../compress/registry.js';
 import { ENetError } from './errors.js';
 import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
 import { requireInteger, requireRange, requireUint32 } from './validate.js';
@@ -68,6 +69,8 @@ export class ENetConnection implements PeerOwner {
   private readonly shaperTimers = new Set<NodeJS.Timeout>();
   private readonly warned = new Set<string>();
   private creating = false;
+  /** A readable reason for the last EventType.ERROR (for example a DTLS handshake failure), or null. */
+  lastError: string | null = null;
   /**
    * Called for the first datagram of each kind dropped before processing (compression mismatch,
    * checksum failure, …) from each remote. Defaults to `process.emitWarning`. Set to null to silence.
@@ -179,7 +182,11 @@ export class ENetConnection implements PeerOwner {
     host.setTime(clock());
     host.receive(data, address, port);
     this.scheduleFlush();
+    if (this.receiveListeners.size > 0) for (const l of this.receiveListeners) l();
   }
+
+  /** @internal Listeners called after every datagram the host processed (tools use it to time acks). */
+  readonly receiveListeners = new Set<() => void>();
 
   /** @internal Sends what is queued at the end of this event-loop turn. */
   scheduleFlush(): void {
@@ -458,6 +465,20 @@ export class ENetConnection implements PeerOwner {
    */
   setChecksum(enabled: boolean): void {
     this.requireHost().checksum = !!enabled;
+  }
+
+  /**
+   * Compresses every datagram this host sends with `mode` (when it makes the datagram smaller),
+   * and decompresses what it receives, exactly as Godot does. Not negotiated: both ends must use
+   * the same mode. Datagrams that cannot be decompressed are dropped, counted, and reported once
+   * per remote through {@link onWarning}.
+   * @throws ENetError ERR_UNCONFIGURED (no host), ERR_INVALID_PARAMETER (unknown mode).
+   */
+  compress(mode: CompressionMode): void {
+    const host = this.requireHost();
+    if (!(Number.isInteger(mode) && mode >= CompressionMode.NONE && mode <= CompressionMode.ZSTD))
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid compression mode ${String(mode)}: use CompressionMode NONE, RANGE_CODER, FASTLZ, ZLIB or ZSTD (0 to 4).`);
+    host.compressor = createCompressor(mode);
   }
 
   /** @internal Installs a compressor (null = none). */

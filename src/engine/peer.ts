@@ -84,6 +84,8 @@ export class Peer {
   highestRoundTripTimeVariance = 0;
   roundTripTime = PEER_DEFAULT_ROUND_TRIP_TIME;
   roundTripTimeVariance = 0;
+  /** Number of acknowledgements that gave an RTT sample (for tools such as `enet-ts ping`). */
+  roundTripSamples = 0;
   mtu: number;
   windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
   reliableDataInTransit = 0;

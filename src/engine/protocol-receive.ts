@@ -232,6 +232,7 @@ function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, cha
   if ((receivedSentTime & 0x8000) > (serviceTime & 0x8000)) receivedSentTime = (receivedSentTime - 0x10000) >>> 0;
   if (timeLess(serviceTime, receivedSentTime)) return OK;
   const rtt = Math.max(timeDifference(serviceTime, receivedSentTime), 1);
+  peer.roundTripSamples++;
   if (peer.lastReceiveTime > 0) {
     peer.throttle(rtt);
     peer.roundTripTimeVariance -= (peer.roundTripTimeVariance / 4) | 0;

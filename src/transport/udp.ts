@@ -16,6 +16,11 @@ export class UdpTransport {
   /** True when the socket is AF_INET6 (and so needs IPv4 destinations mapped). */
   readonly ipv6: boolean;
   private closed = false;
+  /** Sends handed to node:dgram whose callback has not run yet. */
+  private pending = 0;
+  private closeWhenIdle = false;
+  /** Destination strings as the socket wants them (IPv4 mapped on IPv6 sockets), by address. */
+  private readonly destinations = new Map<string, string>();
   onMessage: DatagramHandler = () => {};
   /** Called on a socket error other than those ignored for UDP (ICMP-induced resets). */
   onError: (error: Error) => void = () => {};
@@ -70,9 +75,17 @@ export class UdpTransport {
   /** Sends one datagram; IPv4 destinations are mapped on an IPv6 socket. Errors are reported, not thrown. */
   send(data: Uint8Array, address: string, port: number): void {
     if (this.closed) return;
-    const dest = this.ipv6 && isIP(address) === 4 ? `::ffff:${address}` : address;
+    let dest = this.destinations.get(address);
+    if (dest === undefined) {
+      dest = this.ipv6 && isIP(address) === 4 ? `::ffff:${address}` : address;
+      if (this.destinations.size > 4096) this.destinations.clear();
+      this.destinations.set(address, dest);
+    }
+    this.pending++;
     this.socket.send(data, port, dest, (err) => {
+      this.pending--;
       if (err && !this.closed) this.onError(err);
+      if (this.closeWhenIdle && this.pending === 0) this.socket.close();
     });
   }
 
@@ -88,10 +101,15 @@ export class UdpTransport {
     return unmapAddress(r.address);
   }
 
-  /** Closes the socket (idempotent). */
+  /**
+   * Closes the socket (idempotent). Datagrams already handed over (such as the DISCONNECT that
+   * peerDisconnectNow flushes just before a destroy) still go out first; nothing is received after.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.close();
+    this.onMessage = () => {};
+    if (this.pending === 0) this.socket.close();
+    else this.closeWhenIdle = true;
   }
 }
