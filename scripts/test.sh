@@ -5,5 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
 [ -d node_modules ] || npm ci
 npx tsc -p tsconfig.build.json
+npx tsc -p tsconfig.json --noEmit
+npx biome check
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency=2 --test-timeout=120000 "${files[@]}"

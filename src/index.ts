@@ -4,3 +4,4 @@ export { ENetPacketPeer } from './api/packet-peer.js';
 export { ENetError, type ENetErrorCode } from './api/errors.js';
 export { EventType, PeerState, CompressionMode, HostStatistic, PeerStatistic } from './api/enums.js';
 export type { LinkConditions } from './transport/link-shaper.js';
+export type { DropReason } from './engine/host.js';

@@ -93,7 +93,10 @@ export class ENetConnection implements PeerOwner {
     outBandwidth = 0,
   ): Promise<void> {
     if (typeof bindAddress !== 'string' || (bindAddress !== '*' && !isIP(bindAddress)))
-      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid bind IP ${JSON.stringify(bindAddress)}: use an IPv4 or IPv6 literal, or '*' for all interfaces.`);
+      throw new ENetError(
+        'ERR_INVALID_PARAMETER',
+        `Invalid bind IP ${JSON.stringify(bindAddress)}: use an IPv4 or IPv6 literal, or '*' for all interfaces.`,
+      );
     requireRange('The local port number', bindPort, 0, 65535);
     await this.create(bindAddress, bindPort, maxPeers, maxChannels, inBandwidth, outBandwidth);
   }
@@ -115,7 +118,10 @@ export class ENetConnection implements PeerOwner {
     outBandwidth: number,
   ): Promise<void> {
     if (this.host !== null || this.creating)
-      throw new ENetError('ERR_ALREADY_IN_USE', 'The ENetConnection instance is already active: call destroy() before creating another host.');
+      throw new ENetError(
+        'ERR_ALREADY_IN_USE',
+        'The ENetConnection instance is already active: call destroy() before creating another host.',
+      );
     requireRange('The number of clients (maxPeers)', maxPeers, 1, PROTOCOL_MAXIMUM_PEER_ID);
     requireRange('maxChannels', maxChannels, 0, 255, ' (0 means maximum, i.e. 255)');
     requireUint32('The incoming bandwidth limit (bytes/s, 0 disables it)', inBandwidth);
@@ -125,11 +131,9 @@ export class ENetConnection implements PeerOwner {
     try {
       transport = await UdpTransport.open(bindAddress, port);
     } catch (err) {
-      throw new ENetError(
-        'ERR_CANT_CREATE',
-        `Couldn't create an ENet host on ${bindAddress ?? '*'}:${port}: ${(err as Error).message}`,
-        { cause: err },
-      );
+      throw new ENetError('ERR_CANT_CREATE', `Couldn't create an ENet host on ${bindAddress ?? '*'}:${port}: ${(err as Error).message}`, {
+        cause: err,
+      });
     } finally {
       this.creating = false;
     }
@@ -331,11 +335,14 @@ export class ENetConnection implements PeerOwner {
     if (ready !== null) return Promise.resolve(ready);
     return new Promise((resolve) => {
       const waiter: Waiter = { carry, resolve, timer: null };
-      waiter.timer = setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
-      }, Math.max(0, timeoutMs));
+      waiter.timer = setTimeout(
+        () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
+        },
+        Math.max(0, timeoutMs),
+      );
       this.waiters.push(waiter);
     });
   }
@@ -380,7 +387,10 @@ export class ENetConnection implements PeerOwner {
   async connectToHost(address: string, port: number, channels = 0, data = 0): Promise<ENetPacketPeer> {
     const host = this.requireHost();
     if (this.wrappers.length > 0)
-      throw new ENetError('ERR_ALREADY_IN_USE', 'The ENetConnection is already connected to a peer: use one ENetConnection per outgoing connection.');
+      throw new ENetError(
+        'ERR_ALREADY_IN_USE',
+        'The ENetConnection is already connected to a peer: use one ENetConnection per outgoing connection.',
+      );
     requireRange('The remote port number', port, 1, 65535);
     requireRange('channels', channels, 0, 255, ' (0 means 255)');
     requireUint32('data', data);
@@ -389,11 +399,16 @@ export class ENetConnection implements PeerOwner {
     try {
       resolved = await this.transport!.resolve(address);
     } catch (err) {
-      throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, { cause: err });
+      throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, {
+        cause: err,
+      });
     }
     if (this.host !== host) throw new ENetError('ERR_UNCONFIGURED', INACTIVE);
     if (this.wrappers.length > 0)
-      throw new ENetError('ERR_ALREADY_IN_USE', 'The ENetConnection is already connected to a peer: use one ENetConnection per outgoing connection.');
+      throw new ENetError(
+        'ERR_ALREADY_IN_USE',
+        'The ENetConnection is already connected to a peer: use one ENetConnection per outgoing connection.',
+      );
     const peer = host.connect(resolved, port, channels > 0 ? channels : 255, data);
     if (peer === null) throw new ENetError('ERR_CANT_CREATE', 'No free peer slot to connect from.');
     const w = this.wrap(peer);
@@ -454,7 +469,10 @@ export class ENetConnection implements PeerOwner {
     if (channel < 0 || channel >= host.channelLimit)
       throw new ENetError('ERR_INVALID_PARAMETER', `Invalid channel ${channel}: must be from 0 to ${host.channelLimit - 1}.`);
     if (flags & ~PACKET_FLAGS_ALLOWED)
-      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid flags ${flags}: allowed are FLAG_RELIABLE (1), FLAG_UNSEQUENCED (2) and FLAG_UNRELIABLE_FRAGMENT (8).`);
+      throw new ENetError(
+        'ERR_INVALID_PARAMETER',
+        `Invalid flags ${flags}: allowed are FLAG_RELIABLE (1), FLAG_UNSEQUENCED (2) and FLAG_UNRELIABLE_FRAGMENT (8).`,
+      );
     host.broadcast(channel, Uint8Array.prototype.slice.call(packet), flags);
     this.scheduleFlush();
   }
@@ -477,7 +495,10 @@ export class ENetConnection implements PeerOwner {
   compress(mode: CompressionMode): void {
     const host = this.requireHost();
     if (!(Number.isInteger(mode) && mode >= CompressionMode.NONE && mode <= CompressionMode.ZSTD))
-      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid compression mode ${String(mode)}: use CompressionMode NONE, RANGE_CODER, FASTLZ, ZLIB or ZSTD (0 to 4).`);
+      throw new ENetError(
+        'ERR_INVALID_PARAMETER',
+        `Invalid compression mode ${String(mode)}: use CompressionMode NONE, RANGE_CODER, FASTLZ, ZLIB or ZSTD (0 to 4).`,
+      );
     host.compressor = createCompressor(mode);
   }
 
@@ -522,10 +543,21 @@ export class ENetConnection implements PeerOwner {
     if (host === null) return 0;
     let v: number;
     switch (statistic) {
-      case HostStatistic.TOTAL_SENT_DATA: v = host.totalSentData; host.totalSentData = 0; break;
-      case HostStatistic.TOTAL_SENT_PACKETS: v = host.totalSentPackets; host.totalSentPackets = 0; break;
-      case HostStatistic.TOTAL_RECEIVED_DATA: v = host.totalReceivedData; host.totalReceivedData = 0; break;
-      default: v = host.totalReceivedPackets; host.totalReceivedPackets = 0;
+      case HostStatistic.TOTAL_SENT_DATA:
+        v = host.totalSentData;
+        host.totalSentData = 0;
+        break;
+      case HostStatistic.TOTAL_SENT_PACKETS:
+        v = host.totalSentPackets;
+        host.totalSentPackets = 0;
+        break;
+      case HostStatistic.TOTAL_RECEIVED_DATA:
+        v = host.totalReceivedData;
+        host.totalReceivedData = 0;
+        break;
+      default:
+        v = host.totalReceivedPackets;
+        host.totalReceivedPackets = 0;
     }
     return v;
   }
@@ -542,7 +574,9 @@ export class ENetConnection implements PeerOwner {
     try {
       resolved = await this.transport!.resolve(address);
     } catch (err) {
-      throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, { cause: err });
+      throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, {
+        cause: err,
+      });
     }
     this.transport?.send(Uint8Array.prototype.slice.call(packet), resolved, port);
   }

@@ -13,7 +13,7 @@ import { PeerState, PeerStatistic } from './enums.js';
 import { ENetError, type ENetErrorCode } from './errors.js';
 import { requireInteger, requireUint32 } from './validate.js';
 
-/** The connection side an {@link ENetPacketPeer} reports to (implemented by ENetConnection). */
+/** @internal The connection side an {@link ENetPacketPeer} reports to (implemented by ENetConnection). */
 export interface PeerOwner {
   /** Sends what is queued soon (at the end of the current event-loop turn). */
   scheduleFlush(): void;
@@ -121,20 +121,28 @@ export class ENetPacketPeer {
     if (channel < 0 || channel > peer.channelCount)
       throw new ENetError('ERR_INVALID_PARAMETER', `Invalid channel ${channel}: this peer has channels 0 to ${peer.channelCount - 1}.`);
     if (flags & ~PACKET_FLAGS_ALLOWED)
-      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid flags ${flags}: allowed are FLAG_RELIABLE (1), FLAG_UNSEQUENCED (2) and FLAG_UNRELIABLE_FRAGMENT (8).`);
+      throw new ENetError(
+        'ERR_INVALID_PARAMETER',
+        `Invalid flags ${flags}: allowed are FLAG_RELIABLE (1), FLAG_UNSEQUENCED (2) and FLAG_UNRELIABLE_FRAGMENT (8).`,
+      );
     if (channel >= peer.channelCount)
       throw new ENetError('FAILED', `Unable to send packet on channel ${channel}, max channels: ${peer.channelCount}.`);
     if (peer.state !== PeerState.CONNECTED)
-      throw new ENetError('FAILED', `Cannot send: the peer is ${PeerState[peer.state]}, sending needs CONNECTED (wait for the CONNECT event).`);
+      throw new ENetError(
+        'FAILED',
+        `Cannot send: the peer is ${PeerState[peer.state]}, sending needs CONNECTED (wait for the CONNECT event).`,
+      );
     if (packet.length > peer.host.maximumPacketSize)
-      throw new ENetError('FAILED', `Packet of ${packet.length} bytes is over the maximum packet size of ${peer.host.maximumPacketSize} bytes.`);
+      throw new ENetError(
+        'FAILED',
+        `Packet of ${packet.length} bytes is over the maximum packet size of ${peer.host.maximumPacketSize} bytes.`,
+      );
     if (peer.outgoingQueuedBytes + packet.length > peer.host.maximumOutgoingData)
       throw new ENetError(
         'FAILED',
         `Outgoing queue full: ${peer.outgoingQueuedBytes} bytes wait for this peer (cap ${peer.host.maximumOutgoingData}); the remote is not acknowledging fast enough.`,
       );
-    if (!peer.send(channel, Uint8Array.prototype.slice.call(packet), flags))
-      throw new ENetError('FAILED', 'ENet refused the packet.');
+    if (!peer.send(channel, Uint8Array.prototype.slice.call(packet), flags)) throw new ENetError('FAILED', 'ENet refused the packet.');
     this.owner.scheduleFlush();
   }
 
@@ -283,20 +291,34 @@ export class ENetPacketPeer {
       throw new ENetError('ERR_INVALID_PARAMETER', `Invalid statistic ${String(statistic)}: use PeerStatistic (0 to 13).`);
     if (p === null) return 0;
     switch (statistic) {
-      case PeerStatistic.PACKET_LOSS: return p.packetLoss;
-      case PeerStatistic.PACKET_LOSS_VARIANCE: return p.packetLossVariance;
-      case PeerStatistic.PACKET_LOSS_EPOCH: return p.packetLossEpoch;
-      case PeerStatistic.ROUND_TRIP_TIME: return p.roundTripTime;
-      case PeerStatistic.ROUND_TRIP_TIME_VARIANCE: return p.roundTripTimeVariance;
-      case PeerStatistic.LAST_ROUND_TRIP_TIME: return p.lastRoundTripTime;
-      case PeerStatistic.LAST_ROUND_TRIP_TIME_VARIANCE: return p.lastRoundTripTimeVariance;
-      case PeerStatistic.PACKET_THROTTLE: return p.packetThrottle;
-      case PeerStatistic.PACKET_THROTTLE_LIMIT: return p.packetThrottleLimit;
-      case PeerStatistic.PACKET_THROTTLE_COUNTER: return p.packetThrottleCounter;
-      case PeerStatistic.PACKET_THROTTLE_EPOCH: return p.packetThrottleEpoch;
-      case PeerStatistic.PACKET_THROTTLE_ACCELERATION: return p.packetThrottleAcceleration;
-      case PeerStatistic.PACKET_THROTTLE_DECELERATION: return p.packetThrottleDeceleration;
-      default: return p.packetThrottleInterval;
+      case PeerStatistic.PACKET_LOSS:
+        return p.packetLoss;
+      case PeerStatistic.PACKET_LOSS_VARIANCE:
+        return p.packetLossVariance;
+      case PeerStatistic.PACKET_LOSS_EPOCH:
+        return p.packetLossEpoch;
+      case PeerStatistic.ROUND_TRIP_TIME:
+        return p.roundTripTime;
+      case PeerStatistic.ROUND_TRIP_TIME_VARIANCE:
+        return p.roundTripTimeVariance;
+      case PeerStatistic.LAST_ROUND_TRIP_TIME:
+        return p.lastRoundTripTime;
+      case PeerStatistic.LAST_ROUND_TRIP_TIME_VARIANCE:
+        return p.lastRoundTripTimeVariance;
+      case PeerStatistic.PACKET_THROTTLE:
+        return p.packetThrottle;
+      case PeerStatistic.PACKET_THROTTLE_LIMIT:
+        return p.packetThrottleLimit;
+      case PeerStatistic.PACKET_THROTTLE_COUNTER:
+        return p.packetThrottleCounter;
+      case PeerStatistic.PACKET_THROTTLE_EPOCH:
+        return p.packetThrottleEpoch;
+      case PeerStatistic.PACKET_THROTTLE_ACCELERATION:
+        return p.packetThrottleAcceleration;
+      case PeerStatistic.PACKET_THROTTLE_DECELERATION:
+        return p.packetThrottleDeceleration;
+      default:
+        return p.packetThrottleInterval;
     }
   }
 }

@@ -74,7 +74,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
 
   const addHost = (address: string, port: number, opts: HostOptions): Host => {
     const from = `${address}:${port}`;
-    const h = new Host({ random: () => (int(0x100000000) >>> 0), ...opts }, (data, to, toPort) => {
+    const h = new Host({ random: () => int(0x100000000) >>> 0, ...opts }, (data, to, toPort) => {
       const dest = `${to}:${toPort}`;
       wire.push({ to: dest, data, fromAddress: address, fromPort: port });
       if (recording && dest === SERVER && from !== '10.9.9.9:5000' && recorded.length < 4000) recorded.push({ data, address, port });
@@ -269,7 +269,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     // Address the sender's current slot and session on the server, as a real peer would.
     const slot = server.peers.find((x) => x.address === address && x.port === port && x.state !== PeerState.DISCONNECTED);
     if (slot && int(10) < 9) {
-      const word = (header[0]! & 0xc0) << 8 | (slot.incomingSessionID & 3) << 12 | slot.incomingPeerID;
+      const word = ((header[0]! & 0xc0) << 8) | ((slot.incomingSessionID & 3) << 12) | slot.incomingPeerID;
       header[0] = word >>> 8;
       header[1] = word & 0xff;
     }

@@ -36,7 +36,7 @@ async function bench(argv: string[]): Promise<number> {
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       out(HELP);
@@ -45,7 +45,10 @@ export async function main(argv: string[]): Promise<number> {
     const wantsHelp = rest.includes('--help') || rest.includes('-h');
     switch (command) {
       case 'serve': {
-        if (wantsHelp) return out(SERVE_HELP), 0;
+        if (wantsHelp) {
+          out(SERVE_HELP);
+          return 0;
+        }
         const stop = new Promise<void>((r) => {
           process.once('SIGINT', r);
           process.once('SIGTERM', r);
@@ -53,10 +56,16 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest, out, stop, process.stdout.isTTY === true);
       }
       case 'ping':
-        if (wantsHelp) return out(PING_HELP), 0;
+        if (wantsHelp) {
+          out(PING_HELP);
+          return 0;
+        }
         return await ping(rest, out);
       case 'bench':
-        if (wantsHelp) return out(BENCH_HELP), 0;
+        if (wantsHelp) {
+          out(BENCH_HELP);
+          return 0;
+        }
         return await bench(rest);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)} (try enet-ts --help)`);

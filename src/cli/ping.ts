@@ -42,14 +42,17 @@ export async function ping(argv: string[], out: (line: string) => void): Promise
     while (!connected && !failure) {
       const e = await conn.service(Math.max(1, Math.ceil(timeout - (performance.now() - started))));
       if (e.type === EventType.CONNECT) connected = true;
-      else if (e.type === EventType.DISCONNECT || (e.type === EventType.NONE && performance.now() - started >= timeout)) failure = 'timeout';
+      else if (e.type === EventType.DISCONNECT || (e.type === EventType.NONE && performance.now() - started >= timeout))
+        failure = 'timeout';
       else if (e.type === EventType.ERROR) failure = conn.lastError ?? 'error';
     }
     if (!connected) {
       let reason = `no answer within ${timeout} ms: is an ENet server listening on ${host}:${port} (UDP), reachable through firewalls?`;
       if (drops.has('compressedWithoutCodec') || drops.has('decompress'))
-        reason = 'the server answers with datagrams this client cannot decompress: compression mismatch (try --compress with the server\'s mode)';
-      else if (drops.has('checksum')) reason = 'the server\'s datagrams fail the checksum: checksum mismatch (try with or without --checksum)';
+        reason =
+          "the server answers with datagrams this client cannot decompress: compression mismatch (try --compress with the server's mode)";
+      else if (drops.has('checksum'))
+        reason = "the server's datagrams fail the checksum: checksum mismatch (try with or without --checksum)";
       else if (failure !== 'timeout') reason = failure;
       out(`enet-ts ping: cannot connect to ${host}:${port}: ${reason}`);
       return 1;

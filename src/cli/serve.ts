@@ -49,7 +49,9 @@ export async function serve(argv: string[], out: (line: string) => void, stop: P
     const now = performance.now();
     const elapsed = (now - lastTable) / 1000 || 1;
     lastTable = now;
-    const lines = [`${'peer'.padEnd(6)}${'address'.padEnd(28)}${'rtt ms'.padStart(8)}${'loss %'.padStart(8)}${'pkts/s'.padStart(9)}${'KB/s'.padStart(9)}`];
+    const lines = [
+      `${'peer'.padEnd(6)}${'address'.padEnd(28)}${'rtt ms'.padStart(8)}${'loss %'.padStart(8)}${'pkts/s'.padStart(9)}${'KB/s'.padStart(9)}`,
+    ];
     for (const r of rows.values()) {
       const loss = (r.peer.getStatistic(PeerStatistic.PACKET_LOSS) / 65536) * 100;
       lines.push(
@@ -60,7 +62,7 @@ export async function serve(argv: string[], out: (line: string) => void, stop: P
     }
     if (tty) {
       if (tableLines > 0) process.stdout.write(`\x1b[${tableLines}A\x1b[J`);
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(`${lines.join('\n')}\n`);
       tableLines = lines.length;
     } else if (rows.size > 0) for (const l of lines.slice(1)) out(`stats ${l.replace(/\s+/g, ' ').trim()}`);
   };

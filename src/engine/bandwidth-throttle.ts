@@ -1,9 +1,4 @@
-import {
-  COMMAND_FLAG_ACKNOWLEDGE,
-  Command,
-  HOST_BANDWIDTH_THROTTLE_INTERVAL,
-  PEER_PACKET_THROTTLE_SCALE,
-} from '../protocol/constants.js';
+import { COMMAND_FLAG_ACKNOWLEDGE, Command, HOST_BANDWIDTH_THROTTLE_INTERVAL, PEER_PACKET_THROTTLE_SCALE } from '../protocol/constants.js';
 import { timeDifference } from '../protocol/time.js';
 import type { Host } from './host.js';
 import type { Peer } from './peer.js';
@@ -37,10 +32,7 @@ export function bandwidthThrottle(host: Host): void {
       if (!active(p) || p.incomingBandwidth === 0 || p.outgoingBandwidthThrottleEpoch === timeCurrent) continue;
       const peerBandwidth = Math.floor((p.incomingBandwidth * elapsedTime) / 1000);
       if (Math.floor((throttle * p.outgoingDataTotal) / PEER_PACKET_THROTTLE_SCALE) <= peerBandwidth) continue;
-      p.packetThrottleLimit = Math.max(
-        Math.floor((peerBandwidth * PEER_PACKET_THROTTLE_SCALE) / Math.max(p.outgoingDataTotal, 1)),
-        1,
-      );
+      p.packetThrottleLimit = Math.max(Math.floor((peerBandwidth * PEER_PACKET_THROTTLE_SCALE) / Math.max(p.outgoingDataTotal, 1)), 1);
       if (p.packetThrottle > p.packetThrottleLimit) p.packetThrottle = p.packetThrottleLimit;
       p.outgoingBandwidthThrottleEpoch = timeCurrent;
       p.incomingDataTotal = 0;

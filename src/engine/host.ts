@@ -38,14 +38,7 @@ export interface HostEvent {
 }
 
 /** Why a datagram was dropped before its commands were processed. */
-export type DropReason =
-  | 'malformed'
-  | 'oversized'
-  | 'unknownPeer'
-  | 'checksum'
-  | 'decompress'
-  | 'compressedWithoutCodec'
-  | 'refused';
+export type DropReason = 'malformed' | 'oversized' | 'unknownPeer' | 'checksum' | 'decompress' | 'compressedWithoutCodec' | 'refused';
 
 /** Tunables of a host; everything but `peerCount` has ENet's default. */
 export interface HostOptions {
@@ -204,8 +197,7 @@ export class Host {
    * runs retransmission timeouts and pings.
    */
   service(): void {
-    if (timeDifference(this.serviceTime, this.bandwidthThrottleEpoch) >= HOST_BANDWIDTH_THROTTLE_INTERVAL)
-      bandwidthThrottle(this);
+    if (timeDifference(this.serviceTime, this.bandwidthThrottleEpoch) >= HOST_BANDWIDTH_THROTTLE_INTERVAL) bandwidthThrottle(this);
     sendOutgoingCommands(this, true, null);
   }
 

@@ -27,7 +27,7 @@ import {
   SYSTEM_CHANNEL,
 } from '../protocol/constants.js';
 import { PeerState } from '../api/enums.js';
-import { Channel } from './channel.js';
+import type { Channel } from './channel.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';
@@ -249,8 +249,7 @@ export class Peer {
         cmd.reliableSequenceNumber = 0;
         cmd.unreliableSequenceNumber = 0;
       } else {
-        if (cmd.fragmentOffset === 0)
-          channel.outgoingUnreliableSequenceNumber = (channel.outgoingUnreliableSequenceNumber + 1) & 0xffff;
+        if (cmd.fragmentOffset === 0) channel.outgoingUnreliableSequenceNumber = (channel.outgoingUnreliableSequenceNumber + 1) & 0xffff;
         cmd.reliableSequenceNumber = channel.outgoingReliableSequenceNumber;
         cmd.unreliableSequenceNumber = channel.outgoingUnreliableSequenceNumber;
       }
@@ -367,12 +366,7 @@ export class Peer {
   /** Starts a graceful disconnect (enet_peer_disconnect). */
   disconnect(data: number): void {
     const s = this.state;
-    if (
-      s === PeerState.DISCONNECTING ||
-      s === PeerState.DISCONNECTED ||
-      s === PeerState.ACKNOWLEDGING_DISCONNECT ||
-      s === PeerState.ZOMBIE
-    )
+    if (s === PeerState.DISCONNECTING || s === PeerState.DISCONNECTED || s === PeerState.ACKNOWLEDGING_DISCONNECT || s === PeerState.ZOMBIE)
       return;
     this.resetQueues();
     const connected = this.isConnectedState();
@@ -462,8 +456,7 @@ export class Peer {
     let n = end.listNext;
     for (; n !== end; n = n.listNext) {
       const c = n as IncomingCommand;
-      if (c.fragmentsRemaining > 0 || c.reliableSequenceNumber !== ((channel.incomingReliableSequenceNumber + 1) & 0xffff))
-        break;
+      if (c.fragmentsRemaining > 0 || c.reliableSequenceNumber !== ((channel.incomingReliableSequenceNumber + 1) & 0xffff)) break;
       channel.incomingReliableSequenceNumber = c.reliableSequenceNumber;
       if (c.fragmentCount > 0)
         channel.incomingReliableSequenceNumber = (channel.incomingReliableSequenceNumber + c.fragmentCount - 1) & 0xffff;
@@ -543,8 +536,7 @@ export class Peer {
       let reliableWindow = (reliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
       const currentWindow = (channel.incomingReliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
       if (reliableSequenceNumber < channel.incomingReliableSequenceNumber) reliableWindow += PEER_RELIABLE_WINDOWS;
-      if (reliableWindow < currentWindow || reliableWindow >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1)
-        return discard;
+      if (reliableWindow < currentWindow || reliableWindow >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1) return discard;
     }
     const incomingRel = channel.incomingReliableSequenceNumber;
     switch (commandNumber) {
@@ -568,8 +560,7 @@ export class Peer {
       }
       case Command.SEND_UNRELIABLE:
       case Command.SEND_UNRELIABLE_FRAGMENT: {
-        if (reliableSequenceNumber === incomingRel && unreliableSequenceNumber <= channel.incomingUnreliableSequenceNumber)
-          return discard;
+        if (reliableSequenceNumber === incomingRel && unreliableSequenceNumber <= channel.incomingUnreliableSequenceNumber) return discard;
         const list = channel.incomingUnreliableCommands;
         let n = list.sentinel.listPrev;
         for (; n !== list.sentinel; n = n.listPrev) {

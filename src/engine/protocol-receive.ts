@@ -55,21 +55,31 @@ function toBuffer(data: Uint8Array): Buffer {
 export function handleDatagram(host: Host, input: Uint8Array, address: string, port: number): void {
   host.totalReceivedData += input.length;
   host.totalReceivedPackets++;
-  if (input.length > PROTOCOL_MAXIMUM_MTU) return host.drop('oversized', address, port);
-  if (input.length < 2) return host.drop('malformed', address, port);
+  if (input.length > PROTOCOL_MAXIMUM_MTU) {
+    host.drop('oversized', address, port);
+    return;
+  }
+  if (input.length < 2) {
+    host.drop('malformed', address, port);
+    return;
+  }
   let data = toBuffer(input);
   const headerWord = data.readUInt16BE(0);
   const peerID = headerWord & PROTOCOL_MAXIMUM_PEER_ID;
   const sessionID = (headerWord & HEADER_SESSION_MASK) >>> HEADER_SESSION_SHIFT;
   const flags = headerWord & 0xc000;
   const headerSize = (flags & HEADER_FLAG_SENT_TIME ? 4 : 2) + (host.checksum ? 4 : 0);
-  if (data.length < headerSize) return host.drop('malformed', address, port);
+  if (data.length < headerSize) {
+    host.drop('malformed', address, port);
+    return;
+  }
 
   let peer: Peer | null = null;
   if (peerID === PROTOCOL_MAXIMUM_PEER_ID) {
     peer = null;
   } else if (peerID >= host.peers.length) {
-    return host.drop('unknownPeer', address, port);
+    host.drop('unknownPeer', address, port);
+    return;
   } else {
     peer = host.peers[peerID]!;
     if (
@@ -78,16 +88,24 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
       peer.address !== address ||
       peer.port !== port ||
       (peer.outgoingPeerID < PROTOCOL_MAXIMUM_PEER_ID && sessionID !== peer.incomingSessionID)
-    )
-      return host.drop('unknownPeer', address, port);
+    ) {
+      host.drop('unknownPeer', address, port);
+      return;
+    }
   }
 
   if (flags & HEADER_FLAG_COMPRESSED) {
     const compressor = host.compressor;
-    if (!compressor) return host.drop('compressedWithoutCodec', address, port);
+    if (!compressor) {
+      host.drop('compressedWithoutCodec', address, port);
+      return;
+    }
     const out = decompressScratch.subarray(0, PROTOCOL_MAXIMUM_MTU - headerSize);
     const n = compressor.decompress(data.subarray(headerSize), out);
-    if (n <= 0 || n > out.length) return host.drop('decompress', address, port);
+    if (n <= 0 || n > out.length) {
+      host.drop('decompress', address, port);
+      return;
+    }
     const whole = Buffer.allocUnsafe(headerSize + n);
     data.copy(whole, 0, 0, headerSize);
     whole.set(out.subarray(0, n), headerSize);
@@ -106,7 +124,10 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
     let crc = crc32(data.subarray(0, slot));
     crc = crc32(checksumSeed, crc);
     crc = crc32(data.subarray(headerSize), crc);
-    if (crc >>> 0 !== desired) return host.drop('checksum', address, port);
+    if (crc >>> 0 !== desired) {
+      host.drop('checksum', address, port);
+      return;
+    }
   }
 
   if (peer !== null) {
@@ -154,14 +175,36 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
         break;
       case Command.SEND_RELIABLE: {
         const length = data.readUInt16BE(at + 4);
-        result = handleSendPayload(host, peer!, data, pos, length, channelID, Command.SEND_RELIABLE, reliableSequenceNumber, 0, PACKET_FLAG_RELIABLE);
+        result = handleSendPayload(
+          host,
+          peer!,
+          data,
+          pos,
+          length,
+          channelID,
+          Command.SEND_RELIABLE,
+          reliableSequenceNumber,
+          0,
+          PACKET_FLAG_RELIABLE,
+        );
         pos += length;
         break;
       }
       case Command.SEND_UNRELIABLE: {
         const length = data.readUInt16BE(at + 6);
         const unreliableSequenceNumber = data.readUInt16BE(at + 4);
-        result = handleSendPayload(host, peer!, data, pos, length, channelID, Command.SEND_UNRELIABLE, reliableSequenceNumber, unreliableSequenceNumber, 0);
+        result = handleSendPayload(
+          host,
+          peer!,
+          data,
+          pos,
+          length,
+          channelID,
+          Command.SEND_UNRELIABLE,
+          reliableSequenceNumber,
+          unreliableSequenceNumber,
+          0,
+        );
         pos += length;
         break;
       }
@@ -250,8 +293,7 @@ function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, cha
     peer.roundTripTimeVariance = ((rtt + 1) / 2) | 0;
   }
   if (peer.roundTripTime < peer.lowestRoundTripTime) peer.lowestRoundTripTime = peer.roundTripTime;
-  if (peer.roundTripTimeVariance > peer.highestRoundTripTimeVariance)
-    peer.highestRoundTripTimeVariance = peer.roundTripTimeVariance;
+  if (peer.roundTripTimeVariance > peer.highestRoundTripTimeVariance) peer.highestRoundTripTimeVariance = peer.roundTripTimeVariance;
   if (peer.packetThrottleEpoch === 0 || timeDifference(serviceTime, peer.packetThrottleEpoch) >= peer.packetThrottleInterval) {
     peer.lastRoundTripTime = peer.lowestRoundTripTime;
     peer.lastRoundTripTimeVariance = Math.max(peer.highestRoundTripTimeVariance, 1);
@@ -454,12 +496,7 @@ function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number):
 
 /** Common checks of SEND_* commands: channel, state, length inside the datagram and under the host maximum. */
 function payloadAllowed(host: Host, peer: Peer, data: Buffer, pos: number, length: number, channelID: number): boolean {
-  return (
-    channelID < peer.channelCount &&
-    peer.isConnectedState() &&
-    length <= host.maximumPacketSize &&
-    pos + length <= data.length
-  );
+  return channelID < peer.channelCount && peer.isConnectedState() && length <= host.maximumPacketSize && pos + length <= data.length;
 }
 
 function handleSendPayload(
@@ -501,7 +538,16 @@ function handleSendUnsequenced(host: Host, peer: Peer, data: Buffer, at: number,
   } else if (peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) {
     return OK;
   }
-  const r = peer.queueIncomingCommand(Command.SEND_UNSEQUENCED, channelID, 0, 0, data.subarray(pos, pos + length), length, PACKET_FLAG_UNSEQUENCED, 0);
+  const r = peer.queueIncomingCommand(
+    Command.SEND_UNSEQUENCED,
+    channelID,
+    0,
+    0,
+    data.subarray(pos, pos + length),
+    length,
+    PACKET_FLAG_UNSEQUENCED,
+    0,
+  );
   if (r === null) return ABORT;
   peer.unsequencedWindow[index >>> 5]! |= 1 << (index & 31);
   return OK;
@@ -529,8 +575,7 @@ function handleSendFragment(
   const currentWindow = (incomingRel / PEER_RELIABLE_WINDOW_SIZE) | 0;
   if (windowSeq < incomingRel) window += PEER_RELIABLE_WINDOWS;
   if (window < currentWindow || window >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1) return OK;
-  if (!reliable && reliableSequenceNumber === incomingRel && startSequenceNumber <= channel.incomingUnreliableSequenceNumber)
-    return OK;
+  if (!reliable && reliableSequenceNumber === incomingRel && startSequenceNumber <= channel.incomingUnreliableSequenceNumber) return OK;
   const fragmentCount = data.readUInt32BE(at + 8);
   const fragmentNumber = data.readUInt32BE(at + 12);
   const totalLength = data.readUInt32BE(at + 16);
@@ -555,8 +600,7 @@ function handleSendFragment(
       } else if (c.reliableSequenceNumber >= incomingRel) break;
       if (c.reliableSequenceNumber <= startSequenceNumber) {
         if (c.reliableSequenceNumber < startSequenceNumber) break;
-        if (c.commandNumber !== Command.SEND_FRAGMENT || totalLength !== c.totalLength || fragmentCount !== c.fragmentCount)
-          return ABORT;
+        if (c.commandNumber !== Command.SEND_FRAGMENT || totalLength !== c.totalLength || fragmentCount !== c.fragmentCount) return ABORT;
         start = c;
         break;
       }

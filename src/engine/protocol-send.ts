@@ -30,7 +30,6 @@ import { notifyDisconnect } from './protocol-receive.js';
 const COMMANDS_AT = 8;
 const scratch = Buffer.alloc(COMMANDS_AT + PROTOCOL_MAXIMUM_MTU + 64);
 const compressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU + 64);
-const seedBytes = Buffer.alloc(4);
 const WINDOW_MASK = (1 << (PEER_FREE_RELIABLE_WINDOWS + 2)) - 1;
 
 /** State of the datagram being assembled for one peer. */
@@ -245,10 +244,8 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
           !windowWrap &&
           cmd.sendAttempts < 1 &&
           cmd.reliableSequenceNumber % PEER_RELIABLE_WINDOW_SIZE === 0 &&
-          (channel.reliableWindows[(reliableWindow + PEER_RELIABLE_WINDOWS - 1) % PEER_RELIABLE_WINDOWS]! >=
-            PEER_RELIABLE_WINDOW_SIZE ||
-            channel.usedReliableWindows &
-              ((WINDOW_MASK << reliableWindow) | (WINDOW_MASK >>> (PEER_RELIABLE_WINDOWS - reliableWindow))))
+          (channel.reliableWindows[(reliableWindow + PEER_RELIABLE_WINDOWS - 1) % PEER_RELIABLE_WINDOWS]! >= PEER_RELIABLE_WINDOW_SIZE ||
+            channel.usedReliableWindows & ((WINDOW_MASK << reliableWindow) | (WINDOW_MASK >>> (PEER_RELIABLE_WINDOWS - reliableWindow))))
         )
           windowWrap = true;
         if (windowWrap) {
@@ -318,11 +315,7 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
     asm.commandCount++;
     peer.packetsSent++;
   }
-  if (
-    peer.state === PeerState.DISCONNECT_LATER &&
-    peer.outgoingCommands.isEmpty() &&
-    peer.sentReliableCommands.isEmpty()
-  )
+  if (peer.state === PeerState.DISCONNECT_LATER && peer.outgoingCommands.isEmpty() && peer.sentReliableCommands.isEmpty())
     peer.disconnect(peer.eventData);
   return canPing;
 }
@@ -346,8 +339,7 @@ function checkTimeouts(host: Host, peer: Peer): boolean {
     if (
       peer.earliestTimeout !== 0 &&
       (timeDifference(serviceTime, peer.earliestTimeout) >= peer.timeoutMaximum ||
-        (2 ** (cmd.sendAttempts - 1) >= peer.timeoutLimit &&
-          timeDifference(serviceTime, peer.earliestTimeout) >= peer.timeoutMinimum))
+        (2 ** (cmd.sendAttempts - 1) >= peer.timeoutLimit && timeDifference(serviceTime, peer.earliestTimeout) >= peer.timeoutMinimum))
     ) {
       notifyDisconnect(host, peer);
       return true;

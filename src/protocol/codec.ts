@@ -16,42 +16,92 @@ type FieldType = 'u8' | 'u16' | 'u32' | 'raw4';
 
 /** Wire layout of each command's body after the 4-byte command header, in order. */
 const LAYOUTS: Record<number, ReadonlyArray<readonly [string, FieldType]>> = {
-  [Command.ACKNOWLEDGE]: [['receivedReliableSequenceNumber', 'u16'], ['receivedSentTime', 'u16']],
+  [Command.ACKNOWLEDGE]: [
+    ['receivedReliableSequenceNumber', 'u16'],
+    ['receivedSentTime', 'u16'],
+  ],
   [Command.CONNECT]: [
-    ['outgoingPeerID', 'u16'], ['incomingSessionID', 'u8'], ['outgoingSessionID', 'u8'], ['mtu', 'u32'],
-    ['windowSize', 'u32'], ['channelCount', 'u32'], ['incomingBandwidth', 'u32'], ['outgoingBandwidth', 'u32'],
-    ['packetThrottleInterval', 'u32'], ['packetThrottleAcceleration', 'u32'], ['packetThrottleDeceleration', 'u32'],
-    ['connectID', 'raw4'], ['data', 'u32'],
+    ['outgoingPeerID', 'u16'],
+    ['incomingSessionID', 'u8'],
+    ['outgoingSessionID', 'u8'],
+    ['mtu', 'u32'],
+    ['windowSize', 'u32'],
+    ['channelCount', 'u32'],
+    ['incomingBandwidth', 'u32'],
+    ['outgoingBandwidth', 'u32'],
+    ['packetThrottleInterval', 'u32'],
+    ['packetThrottleAcceleration', 'u32'],
+    ['packetThrottleDeceleration', 'u32'],
+    ['connectID', 'raw4'],
+    ['data', 'u32'],
   ],
   [Command.VERIFY_CONNECT]: [
-    ['outgoingPeerID', 'u16'], ['incomingSessionID', 'u8'], ['outgoingSessionID', 'u8'], ['mtu', 'u32'],
-    ['windowSize', 'u32'], ['channelCount', 'u32'], ['incomingBandwidth', 'u32'], ['outgoingBandwidth', 'u32'],
-    ['packetThrottleInterval', 'u32'], ['packetThrottleAcceleration', 'u32'], ['packetThrottleDeceleration', 'u32'],
+    ['outgoingPeerID', 'u16'],
+    ['incomingSessionID', 'u8'],
+    ['outgoingSessionID', 'u8'],
+    ['mtu', 'u32'],
+    ['windowSize', 'u32'],
+    ['channelCount', 'u32'],
+    ['incomingBandwidth', 'u32'],
+    ['outgoingBandwidth', 'u32'],
+    ['packetThrottleInterval', 'u32'],
+    ['packetThrottleAcceleration', 'u32'],
+    ['packetThrottleDeceleration', 'u32'],
     ['connectID', 'raw4'],
   ],
   [Command.DISCONNECT]: [['data', 'u32']],
   [Command.PING]: [],
   [Command.SEND_RELIABLE]: [['dataLength', 'u16']],
-  [Command.SEND_UNRELIABLE]: [['unreliableSequenceNumber', 'u16'], ['dataLength', 'u16']],
-  [Command.SEND_FRAGMENT]: [
-    ['startSequenceNumber', 'u16'], ['dataLength', 'u16'], ['fragmentCount', 'u32'], ['fragmentNumber', 'u32'],
-    ['totalLength', 'u32'], ['fragmentOffset', 'u32'],
+  [Command.SEND_UNRELIABLE]: [
+    ['unreliableSequenceNumber', 'u16'],
+    ['dataLength', 'u16'],
   ],
-  [Command.SEND_UNSEQUENCED]: [['unsequencedGroup', 'u16'], ['dataLength', 'u16']],
-  [Command.BANDWIDTH_LIMIT]: [['incomingBandwidth', 'u32'], ['outgoingBandwidth', 'u32']],
+  [Command.SEND_FRAGMENT]: [
+    ['startSequenceNumber', 'u16'],
+    ['dataLength', 'u16'],
+    ['fragmentCount', 'u32'],
+    ['fragmentNumber', 'u32'],
+    ['totalLength', 'u32'],
+    ['fragmentOffset', 'u32'],
+  ],
+  [Command.SEND_UNSEQUENCED]: [
+    ['unsequencedGroup', 'u16'],
+    ['dataLength', 'u16'],
+  ],
+  [Command.BANDWIDTH_LIMIT]: [
+    ['incomingBandwidth', 'u32'],
+    ['outgoingBandwidth', 'u32'],
+  ],
   [Command.THROTTLE_CONFIGURE]: [
-    ['packetThrottleInterval', 'u32'], ['packetThrottleAcceleration', 'u32'], ['packetThrottleDeceleration', 'u32'],
+    ['packetThrottleInterval', 'u32'],
+    ['packetThrottleAcceleration', 'u32'],
+    ['packetThrottleDeceleration', 'u32'],
   ],
   [Command.SEND_UNRELIABLE_FRAGMENT]: [
-    ['startSequenceNumber', 'u16'], ['dataLength', 'u16'], ['fragmentCount', 'u32'], ['fragmentNumber', 'u32'],
-    ['totalLength', 'u32'], ['fragmentOffset', 'u32'],
+    ['startSequenceNumber', 'u16'],
+    ['dataLength', 'u16'],
+    ['fragmentCount', 'u32'],
+    ['fragmentNumber', 'u32'],
+    ['totalLength', 'u32'],
+    ['fragmentOffset', 'u32'],
   ],
 };
 
 /** ENet's name of each command number. */
 export const COMMAND_NAMES: readonly string[] = [
-  'NONE', 'ACKNOWLEDGE', 'CONNECT', 'VERIFY_CONNECT', 'DISCONNECT', 'PING', 'SEND_RELIABLE', 'SEND_UNRELIABLE',
-  'SEND_FRAGMENT', 'SEND_UNSEQUENCED', 'BANDWIDTH_LIMIT', 'THROTTLE_CONFIGURE', 'SEND_UNRELIABLE_FRAGMENT',
+  'NONE',
+  'ACKNOWLEDGE',
+  'CONNECT',
+  'VERIFY_CONNECT',
+  'DISCONNECT',
+  'PING',
+  'SEND_RELIABLE',
+  'SEND_UNRELIABLE',
+  'SEND_FRAGMENT',
+  'SEND_UNSEQUENCED',
+  'BANDWIDTH_LIMIT',
+  'THROTTLE_CONFIGURE',
+  'SEND_UNRELIABLE_FRAGMENT',
 ];
 
 /** A datagram header as decoded. */
@@ -80,9 +130,7 @@ export interface DecodedCommand {
 }
 
 /** A decoded datagram, or why it could not be decoded. */
-export type DecodeResult =
-  | { ok: true; header: DecodedHeader; commands: DecodedCommand[] }
-  | { ok: false; error: string };
+export type DecodeResult = { ok: true; header: DecodedHeader; commands: DecodedCommand[] } | { ok: false; error: string };
 
 /**
  * Decodes a plain (uncompressed) datagram into header and commands. Never throws: malformed
@@ -130,10 +178,22 @@ export function decodeDatagram(datagram: Uint8Array, options: { checksum?: boole
     let at = pos + 4;
     for (const [name, type] of LAYOUTS[number]!) {
       switch (type) {
-        case 'u8': cmd.fields[name] = buf[at]!; at += 1; break;
-        case 'u16': cmd.fields[name] = buf.readUInt16BE(at); at += 2; break;
-        case 'u32': cmd.fields[name] = buf.readUInt32BE(at); at += 4; break;
-        case 'raw4': cmd.fields[name] = buf.subarray(at, at + 4).toString('hex'); at += 4; break;
+        case 'u8':
+          cmd.fields[name] = buf[at]!;
+          at += 1;
+          break;
+        case 'u16':
+          cmd.fields[name] = buf.readUInt16BE(at);
+          at += 2;
+          break;
+        case 'u32':
+          cmd.fields[name] = buf.readUInt32BE(at);
+          at += 4;
+          break;
+        case 'raw4':
+          cmd.fields[name] = buf.subarray(at, at + 4).toString('hex');
+          at += 4;
+          break;
       }
     }
     pos += size;
@@ -178,10 +238,22 @@ export function encodeDatagram(header: DecodedHeader, commands: DecodedCommand[]
     for (const [name, type] of LAYOUTS[c.command]!) {
       const v = c.fields[name] ?? 0;
       switch (type) {
-        case 'u8': buf[at] = Number(v); at += 1; break;
-        case 'u16': buf.writeUInt16BE(Number(v) & 0xffff, at); at += 2; break;
-        case 'u32': buf.writeUInt32BE(Number(v) >>> 0, at); at += 4; break;
-        case 'raw4': Buffer.from(String(v).padStart(8, '0'), 'hex').copy(buf, at); at += 4; break;
+        case 'u8':
+          buf[at] = Number(v);
+          at += 1;
+          break;
+        case 'u16':
+          buf.writeUInt16BE(Number(v) & 0xffff, at);
+          at += 2;
+          break;
+        case 'u32':
+          buf.writeUInt32BE(Number(v) >>> 0, at);
+          at += 4;
+          break;
+        case 'raw4':
+          Buffer.from(String(v).padStart(8, '0'), 'hex').copy(buf, at);
+          at += 4;
+          break;
       }
     }
     pos += COMMAND_SIZES[c.command]!;

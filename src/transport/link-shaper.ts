@@ -37,8 +37,7 @@ export function validateLinkConditions(c: LinkConditions): void {
   const nonNeg = ['latencyMs', 'jitterMs', 'bandwidthBytesPerSecond'] as const;
   for (const k of nonNeg) {
     const v = c[k];
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
-      throw new RangeError(`${k} must be a finite number ≥ 0, got ${String(v)}`);
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${k} must be a finite number ≥ 0, got ${String(v)}`);
   }
 }
 

@@ -15,7 +15,11 @@ test('enet-ts client and server exchange reliable, unreliable and fragmented pac
     assert.ok(port > 0);
     const peer = await client.connectToHost('127.0.0.1', port, 4, 1234);
     assert.equal(peer.getState(), PeerState.CONNECTING);
-    await pump!.waitFor(() => pump!.of(server, EventType.CONNECT).length === 1 && pump!.of(client, EventType.CONNECT).length === 1, 5000, 'connect');
+    await pump!.waitFor(
+      () => pump!.of(server, EventType.CONNECT).length === 1 && pump!.of(client, EventType.CONNECT).length === 1,
+      5000,
+      'connect',
+    );
     const sc = pump!.of(server, EventType.CONNECT)[0]!;
     assert.equal(sc.data, 1234);
     assert.equal(pump!.of(client, EventType.CONNECT)[0]!.data, 0);
@@ -42,7 +46,11 @@ test('enet-ts client and server exchange reliable, unreliable and fragmented pac
     assert.equal(serverPeer.getPacket().length, 0);
     assert.equal(serverPeer.getPacketError(), 'ERR_UNAVAILABLE');
     peer.peerDisconnect(42);
-    await pump!.waitFor(() => pump!.of(server, EventType.DISCONNECT).length === 1 && pump!.of(client, EventType.DISCONNECT).length === 1, 5000, 'disconnect');
+    await pump!.waitFor(
+      () => pump!.of(server, EventType.DISCONNECT).length === 1 && pump!.of(client, EventType.DISCONNECT).length === 1,
+      5000,
+      'disconnect',
+    );
     assert.equal(pump!.of(server, EventType.DISCONNECT)[0]!.data, 42);
     assert.equal(peer.isActive(), false);
     assert.equal(server.getPeers().length, 0);

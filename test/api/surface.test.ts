@@ -29,7 +29,11 @@ async function pair(serverOpts: { peers?: number; channels?: number } = {}, addr
   await client.createHost(1);
   const pump = new EventPump([server, client]);
   const clientPeer = await client.connectToHost(address, server.getLocalPort(), 4, 77);
-  await pump.waitFor(() => pump.of(server, EventType.CONNECT).length === 1 && pump.of(client, EventType.CONNECT).length === 1, 5000, 'connect');
+  await pump.waitFor(
+    () => pump.of(server, EventType.CONNECT).length === 1 && pump.of(client, EventType.CONNECT).length === 1,
+    5000,
+    'connect',
+  );
   const serverPeer = pump.of(server, EventType.CONNECT)[0]!.peer!;
   const close = async () => {
     client.destroy();
@@ -175,7 +179,11 @@ test('peer methods: ping, pingInterval, setTimeout, throttleConfigure, statistic
     assert.equal(p.getStatistic(PeerStatistic.PACKET_THROTTLE_INTERVAL), 3000);
     assert.equal(p.getStatistic(PeerStatistic.PACKET_THROTTLE_ACCELERATION), 3);
     assert.equal(p.getStatistic(PeerStatistic.PACKET_THROTTLE_DECELERATION), 4);
-    await t.pump.waitFor(() => t.serverPeer.getStatistic(PeerStatistic.PACKET_THROTTLE_INTERVAL) === 3000, 5000, 'throttle configure reaches the remote');
+    await t.pump.waitFor(
+      () => t.serverPeer.getStatistic(PeerStatistic.PACKET_THROTTLE_INTERVAL) === 3000,
+      5000,
+      'throttle configure reaches the remote',
+    );
     assert.equal(t.serverPeer.getStatistic(PeerStatistic.PACKET_THROTTLE_DECELERATION), 4);
     for (let s = 0; s <= 13; s++) assert.equal(typeof p.getStatistic(s as PeerStatistic), 'number');
     assert.ok(p.getStatistic(PeerStatistic.ROUND_TRIP_TIME) < 500);

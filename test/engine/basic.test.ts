@@ -22,6 +22,8 @@ test('handshake, reliable delivery and disconnect on a perfect link', () => {
     assert.deepEqual([...e.packet!], [i, i + 1, i + 2]);
   }
   peer.disconnect(7);
-  assert.ok(net.runUntil(() => server.events.some((e) => e.type === 'disconnect') && client.events.some((e) => e.type === 'disconnect'), 5000));
+  assert.ok(
+    net.runUntil(() => server.events.some((e) => e.type === 'disconnect') && client.events.some((e) => e.type === 'disconnect'), 5000),
+  );
   assert.equal(server.events.find((e) => e.type === 'disconnect')!.data, 7);
 });

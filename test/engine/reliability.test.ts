@@ -17,7 +17,12 @@ for (const [name, conditions, seed, count] of [
   ['perfect link', {}, 1, 600],
   ['10% loss with jitter', { lossPercent: 10, latencyMs: 20, jitterMs: 15 }, 2, 600],
   // At 30 % loss each way ENet's exponential backoff makes progress slow: fewer packets.
-  ['30% loss, duplication and reordering', { lossPercent: 30, latencyMs: 10, jitterMs: 30, duplicatePercent: 10, reorderPercent: 20 }, 3, 150],
+  [
+    '30% loss, duplication and reordering',
+    { lossPercent: 30, latencyMs: 10, jitterMs: 30, duplicatePercent: 10, reorderPercent: 20 },
+    3,
+    150,
+  ],
 ] as const) {
   test(`reliable streams arrive complete, in order and byte-exact: ${name}`, () => {
     const { net, server, clientPeer, serverPeer } = connectedPair(conditions, seed);
@@ -42,14 +47,17 @@ for (const [name, conditions, seed, count] of [
     for (let channel = 0; channel < 3; channel++) {
       const got = server.events.filter((e) => e.type === 'receive' && e.channelID === channel).map((e) => e.packet!);
       assert.equal(got.length, sent[channel]!.length);
-      got.forEach((g, i) => same(g, sent[channel]![i], `channel ${channel} packet ${i}`));
+      for (const [i, g] of got.entries()) same(g, sent[channel]![i], `channel ${channel} packet ${i}`);
     }
     assert.equal(clientPeer.state, PeerState.CONNECTED);
   });
 }
 
 test('unreliable sequenced packets never arrive twice or out of order; unsequenced never twice', () => {
-  const { net, server, clientPeer } = connectedPair({ lossPercent: 20, latencyMs: 5, jitterMs: 40, duplicatePercent: 25, reorderPercent: 30 }, 9);
+  const { net, server, clientPeer } = connectedPair(
+    { lossPercent: 20, latencyMs: 5, jitterMs: 40, duplicatePercent: 25, reorderPercent: 30 },
+    9,
+  );
   for (let i = 0; i < 2000; i++) {
     assert.ok(clientPeer.send(0, payload(i, 16), 0));
     assert.ok(clientPeer.send(1, payload(100000 + i, 16), UNSEQUENCED));
@@ -57,7 +65,9 @@ test('unreliable sequenced packets never arrive twice or out of order; unsequenc
   }
   net.run(3000, 5);
   const seqs = (ch: number) =>
-    server.events.filter((e) => e.type === 'receive' && e.channelID === ch).map((e) => new DataView(e.packet!.buffer, e.packet!.byteOffset).getUint32(0));
+    server.events
+      .filter((e) => e.type === 'receive' && e.channelID === ch)
+      .map((e) => new DataView(e.packet!.buffer, e.packet!.byteOffset).getUint32(0));
   const sequenced = seqs(0);
   assert.ok(sequenced.length > 500, `some unreliable packets arrive (${sequenced.length})`);
   assert.ok(sequenced.length < 2000, 'and some are lost');
@@ -104,7 +114,10 @@ test("a CONNECT to nowhere is retransmitted at ENet's times and fails at about 3
   const peer = client.host.connect('10.0.0.9', 7000, 2, 0)!;
   assert.ok(net.runUntil(() => client.events.length > 0, 40_000, 10));
   const sends = net.log.map((l) => l.at - 1000);
-  assert.deepEqual(sends.map((t) => Math.round(t / 100) * 100), [0, 500, 1500, 3500, 7500, 15500]);
+  assert.deepEqual(
+    sends.map((t) => Math.round(t / 100) * 100),
+    [0, 500, 1500, 3500, 7500, 15500],
+  );
   assert.equal(client.events[0]!.type, 'disconnect');
   const at = net.now - 1000;
   assert.ok(at >= 31_500 && at <= 31_520, `failed at ${at}`);
@@ -173,7 +186,13 @@ test('a retransmitted CONNECT does not create a second peer; the same address wi
   a.host.connect('10.0.0.1', 7000, 2, 1);
   b.host.connect('10.0.0.1', 7000, 2, 2);
   net.run(2000);
-  assert.deepEqual(server.events.filter((e) => e.type === 'connect').map((e) => e.data).sort(), [1, 2]);
+  assert.deepEqual(
+    server.events
+      .filter((e) => e.type === 'connect')
+      .map((e) => e.data)
+      .sort(),
+    [1, 2],
+  );
   assert.equal(server.host.connectedPeers, 2);
 });
 
@@ -188,8 +207,14 @@ test('each side sends BANDWIDTH_LIMIT about a second after connecting; a bandwid
     const d = decodeDatagram(l.data);
     return d.ok ? d.commands.filter((c) => c.name === 'BANDWIDTH_LIMIT').map((c) => ({ from: l.from, ...c.fields })) : [];
   });
-  assert.deepEqual(limits.find((l) => l.from === '10.0.0.1:7000'), { from: '10.0.0.1:7000', incomingBandwidth: 0, outgoingBandwidth: 50000 });
-  assert.deepEqual(limits.find((l) => l.from === '10.0.0.2:5000'), { from: '10.0.0.2:5000', incomingBandwidth: 20000, outgoingBandwidth: 0 });
+  assert.deepEqual(
+    limits.find((l) => l.from === '10.0.0.1:7000'),
+    { from: '10.0.0.1:7000', incomingBandwidth: 0, outgoingBandwidth: 50000 },
+  );
+  assert.deepEqual(
+    limits.find((l) => l.from === '10.0.0.2:5000'),
+    { from: '10.0.0.2:5000', incomingBandwidth: 20000, outgoingBandwidth: 0 },
+  );
   // The server sends to a client that accepts 20000 B/s and itself may send 50000 B/s: window 4096.
   const serverPeer = server.events.find((e) => e.type === 'connect')!.peer;
   assert.equal(serverPeer.windowSize, 4096);

@@ -22,7 +22,9 @@ interface VectorDatagram {
   commands: VectorCommand[];
 }
 
-const captures = readdirSync(VECTORS_DIR).filter((f) => /^(wire|godot|c_clients)_[a-z_]+\.json$/.test(f) && !/\.(client|server)\.json$/.test(f));
+const captures = readdirSync(VECTORS_DIR).filter(
+  (f) => /^(wire|godot|c_clients)_[a-z_]+\.json$/.test(f) && !/\.(client|server)\.json$/.test(f),
+);
 
 test('CRC32 is the IEEE CRC ENet uses', () => {
   assert.equal(crc32(Buffer.from('123456789')) >>> 0, 0xcbf43926);
@@ -62,9 +64,9 @@ for (const file of captures) {
       let seed: number | undefined;
       if (capture.checksum) {
         // The CRC is seeded with the connect id when the datagram is addressed to a peer.
-        const connectID = capture.datagrams
-          .flatMap((x) => x.commands)
-          .find((c) => c.command === 'CONNECT')?.fields['connectID(raw)'] as string;
+        const connectID = capture.datagrams.flatMap((x) => x.commands).find((c) => c.command === 'CONNECT')?.fields[
+          'connectID(raw)'
+        ] as string;
         seed = d.header.peer_id === 0xfff ? 0 : parseInt(connectID, 16);
       }
       const again = encodeDatagram(r.header, r.commands, { checksumSeed: seed });
@@ -76,7 +78,14 @@ for (const file of captures) {
 }
 
 test('malformed datagrams are rejected with a reason, never thrown', () => {
-  const samples = [[], [0x80], [0x80, 0x00, 0x12], [0x00, 0x00, 0x86, 0x00, 0x00], [0x00, 0x00, 0x0d, 0, 0, 0], [0x00, 0x00, 0x86, 0x00, 0x00, 0x01, 0xff, 0xff, 1]];
+  const samples = [
+    [],
+    [0x80],
+    [0x80, 0x00, 0x12],
+    [0x00, 0x00, 0x86, 0x00, 0x00],
+    [0x00, 0x00, 0x0d, 0, 0, 0],
+    [0x00, 0x00, 0x86, 0x00, 0x00, 0x01, 0xff, 0xff, 1],
+  ];
   for (const s of samples) {
     const r = decodeDatagram(new Uint8Array(s));
     assert.equal(r.ok, false, JSON.stringify(s));

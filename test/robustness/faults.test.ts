@@ -12,15 +12,22 @@ test('a peer process killed mid-transfer is reported as DISCONNECT at the timeou
   const other = new ENetConnection();
   await other.createHost(1);
   const pump = new EventPump([server, other]);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/support/child-client.ts'), String(server.getLocalPort())], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'test/support/child-client.ts'), String(server.getLocalPort())],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   try {
     const otherPeer = await other.connectToHost('127.0.0.1', server.getLocalPort());
     await pump.waitFor(() => pump.of(server, EventType.CONNECT).length === 2, 20000, 'both clients connected');
     await pump.waitFor(() => pump.of(server, EventType.RECEIVE).length > 50, 10000, 'transfer under way');
-    const childPeer = pump.of(server, EventType.CONNECT).map((e) => e.peer!).find((p) => p !== pump.of(server, EventType.CONNECT).find((e) => e.peer!.getRemotePort() === other.getLocalPort())?.peer)!;
+    const childPeer = pump
+      .of(server, EventType.CONNECT)
+      .map((e) => e.peer!)
+      .find((p) => p !== pump.of(server, EventType.CONNECT).find((e) => e.peer!.getRemotePort() === other.getLocalPort())?.peer)!;
     childPeer.setTimeout(8, 1000, 3000);
     const killedAt = Date.now();
     child.kill('SIGKILL');
@@ -59,7 +66,10 @@ test('1000 connect/disconnect cycles leave no peer, timer or memory behind', asy
       const pump = new EventPump(clients);
       const peers = await Promise.all(clients.map((c) => c.connectToHost('127.0.0.1', server.getLocalPort(), 1)));
       await pump.waitFor(() => pump.events.filter((e) => e.type === EventType.CONNECT).length === 10, 10000, 'round connects');
-      peers.forEach((p, i) => (i % 2 ? p.peerDisconnect(i) : p.peerDisconnectLater(i)));
+      for (const [i, p] of peers.entries()) {
+        if (i % 2) p.peerDisconnect(i);
+        else p.peerDisconnectLater(i);
+      }
       await pump.waitFor(() => pump.events.filter((e) => e.type === EventType.DISCONNECT).length === 10, 10000, 'round disconnects');
       for (const c of clients) c.destroy();
       await pump.stop();

@@ -17,11 +17,26 @@ async function exchange(pump: EventPump, client: ENetConnection, peer: ENetPacke
 
 function connectCommand(connectID: number): DecodedCommand {
   return {
-    command: 2, name: 'CONNECT', acknowledge: true, unsequenced: false, channelID: 0xff, reliableSequenceNumber: 1,
+    command: 2,
+    name: 'CONNECT',
+    acknowledge: true,
+    unsequenced: false,
+    channelID: 0xff,
+    reliableSequenceNumber: 1,
     fields: {
-      outgoingPeerID: 0, incomingSessionID: 0xff, outgoingSessionID: 0xff, mtu: 1392, windowSize: 65536, channelCount: 2,
-      incomingBandwidth: 0, outgoingBandwidth: 0, packetThrottleInterval: 5000, packetThrottleAcceleration: 2,
-      packetThrottleDeceleration: 2, connectID: connectID.toString(16).padStart(8, '0'), data: 0,
+      outgoingPeerID: 0,
+      incomingSessionID: 0xff,
+      outgoingSessionID: 0xff,
+      mtu: 1392,
+      windowSize: 65536,
+      channelCount: 2,
+      incomingBandwidth: 0,
+      outgoingBandwidth: 0,
+      packetThrottleInterval: 5000,
+      packetThrottleAcceleration: 2,
+      packetThrottleDeceleration: 2,
+      connectID: connectID.toString(16).padStart(8, '0'),
+      data: 0,
     },
   };
 }
@@ -39,15 +54,20 @@ test('floods of spoofed CONNECTs, never-completing fragments, oversized and misa
   const sockets: dgram.Socket[] = [];
   // The server echoes what it receives.
   const echo = setInterval(() => {
-    for (const p of server.getPeers()) while (p.getAvailablePacketCount() > 0) {
-      const pkt = p.getPacket();
-      if (p.getRemotePort() === client.getLocalPort()) p.send(0, pkt, ENetPacketPeer.FLAG_RELIABLE);
-    }
+    for (const p of server.getPeers())
+      while (p.getAvailablePacketCount() > 0) {
+        const pkt = p.getPacket();
+        if (p.getRemotePort() === client.getLocalPort()) p.send(0, pkt, ENetPacketPeer.FLAG_RELIABLE);
+      }
   }, 1);
   try {
     const peer = await client.connectToHost('127.0.0.1', port, 2);
-    const evil = await attacker.connectToHost('127.0.0.1', port, 2);
-    await pump.waitFor(() => pump.of(client, EventType.CONNECT).length === 1 && pump.of(attacker, EventType.CONNECT).length === 1, 5000, 'connect');
+    await attacker.connectToHost('127.0.0.1', port, 2);
+    await pump.waitFor(
+      () => pump.of(client, EventType.CONNECT).length === 1 && pump.of(attacker, EventType.CONNECT).length === 1,
+      5000,
+      'connect',
+    );
     await exchange(pump, client, peer, 20);
     const rttBefore = peer.getStatistic(PeerStatistic.ROUND_TRIP_TIME);
 
@@ -61,7 +81,11 @@ test('floods of spoofed CONNECTs, never-completing fragments, oversized and misa
     let sent = 0;
     for (let round = 0; round < 200; round++) {
       for (const sock of sockets) {
-        sock.send(encodeDatagram({ peerID: 0xfff, sessionID: 0, compressed: false, sentTime: round }, [connectCommand(sent++ + 1)]), port, '127.0.0.1');
+        sock.send(
+          encodeDatagram({ peerID: 0xfff, sessionID: 0, compressed: false, sentTime: round }, [connectCommand(sent++ + 1)]),
+          port,
+          '127.0.0.1',
+        );
       }
       if (round % 5 === 0) await exchange(pump, client, peer, 1);
     }
@@ -80,12 +104,33 @@ test('floods of spoofed CONNECTs, never-completing fragments, oversized and misa
     const ep = engine.peers[0]!;
     for (let i = 0; i < 2000; i++) {
       const frag: DecodedCommand = {
-        command: 12, name: 'SEND_UNRELIABLE_FRAGMENT', acknowledge: false, unsequenced: false, channelID: i % 2, reliableSequenceNumber: 0,
-        fields: { startSequenceNumber: (i + 1) & 0xffff, dataLength: 1000, fragmentCount: 30000, fragmentNumber: i % 7, totalLength: 30_000_000, fragmentOffset: 1000 * (i % 7) },
+        command: 12,
+        name: 'SEND_UNRELIABLE_FRAGMENT',
+        acknowledge: false,
+        unsequenced: false,
+        channelID: i % 2,
+        reliableSequenceNumber: 0,
+        fields: {
+          startSequenceNumber: (i + 1) & 0xffff,
+          dataLength: 1000,
+          fragmentCount: 30000,
+          fragmentNumber: i % 7,
+          totalLength: 30_000_000,
+          fragmentOffset: 1000 * (i % 7),
+        },
         data: new Uint8Array(1000).fill(i & 0xff),
       };
-      const rel: DecodedCommand = { ...frag, command: 8, name: 'SEND_FRAGMENT', acknowledge: true, reliableSequenceNumber: 2000 + i, fields: { ...frag.fields, startSequenceNumber: 2000 + (i - (i % 7)) } };
-      const d = encodeDatagram({ peerID: ep.outgoingPeerID, sessionID: ep.outgoingSessionID, compressed: false, sentTime: i }, [i % 2 ? frag : rel]);
+      const rel: DecodedCommand = {
+        ...frag,
+        command: 8,
+        name: 'SEND_FRAGMENT',
+        acknowledge: true,
+        reliableSequenceNumber: 2000 + i,
+        fields: { ...frag.fields, startSequenceNumber: 2000 + (i - (i % 7)) },
+      };
+      const d = encodeDatagram({ peerID: ep.outgoingPeerID, sessionID: ep.outgoingSessionID, compressed: false, sentTime: i }, [
+        i % 2 ? frag : rel,
+      ]);
       await attacker.socketSend('127.0.0.1', port, d);
       if (i % 200 === 0) await exchange(pump, client, peer, 1);
     }

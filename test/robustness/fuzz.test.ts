@@ -11,7 +11,10 @@ test('the vector corpus is loaded', () => {
   assert.ok(corpus.length > 100, `${corpus.length} captured datagrams`);
 });
 
-for (const [name, checksum] of [['plain', false], ['checksum', true]] as const) {
+for (const [name, checksum] of [
+  ['plain', false],
+  ['checksum', true],
+] as const) {
   test(`fuzz slice (${name}): no exception escapes, memory stays bounded, the legitimate peer keeps exchanging data`, () => {
     const r = runFuzz({ count: 100_000, seed: 20261124, corpus, checksum });
     assert.equal(r.exceptions, 0, r.firstException);

@@ -33,8 +33,7 @@ export class GodotProcess {
     let buf = '';
     const onData = (d: Buffer) => {
       buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         this.lines.push(buf.slice(0, i));
         buf = buf.slice(i + 1);
       }

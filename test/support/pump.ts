@@ -1,4 +1,4 @@
-import { ENetConnection, EventType, type ServiceEvent } from '../../src/index.js';
+import { type ENetConnection, EventType, type ServiceEvent } from '../../src/index.js';
 
 /**
  * Runs one `service()` loop per connection in the background and records every event, so a test
