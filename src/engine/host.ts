@@ -16,7 +16,6 @@ import {
 import { timeDifference } from '../protocol/time.js';
 import { PeerState } from '../api/enums.js';
 import type { Compressor } from '../compress/compressor.js';
-import { Channel } from './channel.js';
 import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';
 import { sendOutgoingCommands } from './protocol-send.js';
@@ -140,9 +139,7 @@ export class Host {
     channelCount = Math.min(Math.max(channelCount, PROTOCOL_MINIMUM_CHANNEL_COUNT), PROTOCOL_MAXIMUM_CHANNEL_COUNT);
     const peer = this.peers.find((p) => p.state === PeerState.DISCONNECTED);
     if (!peer) return null;
-    peer.channels = [];
-    for (let i = 0; i < channelCount; i++) peer.channels.push(new Channel());
-    peer.channelCount = channelCount;
+    peer.resetChannels(channelCount);
     peer.state = PeerState.CONNECTING;
     peer.address = address;
     peer.port = port;

@@ -27,7 +27,7 @@ import {
   SYSTEM_CHANNEL,
 } from '../protocol/constants.js';
 import { PeerState } from '../api/enums.js';
-import type { Channel } from './channel.js';
+import { Channel } from './channel.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';
@@ -50,7 +50,8 @@ export class Peer {
   address = '';
   port = 0;
   state: PeerState = PeerState.DISCONNECTED;
-  channels: Channel[] = [];
+  /** Channel state, created on first use (an idle channel costs nothing); index < channelCount. */
+  channels: Array<Channel | undefined> = [];
   channelCount = 0;
   incomingBandwidth = 0;
   outgoingBandwidth = 0;
@@ -117,6 +118,22 @@ export class Peer {
     this.host = host;
     this.incomingPeerID = index;
     this.mtu = host.mtu;
+  }
+
+  /** The state of channel `id` (< channelCount), created on first use. */
+  channel(id: number): Channel {
+    let c = this.channels[id];
+    if (c === undefined) {
+      c = new Channel();
+      this.channels[id] = c;
+    }
+    return c;
+  }
+
+  /** Sets up `count` fresh channels (their state comes on first use). */
+  resetChannels(count: number): void {
+    this.channels = [];
+    this.channelCount = count;
   }
 
   /** True in CONNECTED and DISCONNECT_LATER, the states ENet counts as connected. */
@@ -238,7 +255,7 @@ export class Peer {
       cmd.reliableSequenceNumber = this.outgoingReliableSequenceNumber;
       cmd.unreliableSequenceNumber = 0;
     } else {
-      const channel = this.channels[cmd.channelID]!;
+      const channel = this.channel(cmd.channelID);
       if (cmd.command & COMMAND_FLAG_ACKNOWLEDGE) {
         channel.outgoingReliableSequenceNumber = (channel.outgoingReliableSequenceNumber + 1) & 0xffff;
         channel.outgoingUnreliableSequenceNumber = 0;
@@ -281,7 +298,7 @@ export class Peer {
     if (this.state !== PeerState.CONNECTED || channelID >= this.channelCount) return false;
     if (packet.length > this.host.maximumPacketSize) return false;
     if (this.outgoingQueuedBytes + packet.length > this.host.maximumOutgoingData) return false;
-    const channel = this.channels[channelID]!;
+    const channel = this.channel(channelID);
     const fragmentLength = this.fragmentLength();
     if (packet.length > fragmentLength) {
       const fragmentCount = Math.ceil(packet.length / fragmentLength);
@@ -528,7 +545,7 @@ export class Peer {
     packetFlags: number,
     fragmentCount: number,
   ): IncomingCommand | typeof DISCARDED | null {
-    const channel = this.channels[channelID]!;
+    const channel = this.channel(channelID);
     const discard = fragmentCount > 0 ? null : DISCARDED;
     if (this.state === PeerState.DISCONNECT_LATER) return discard;
     let insertAfter: ListNode;

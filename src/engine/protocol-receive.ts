@@ -29,7 +29,6 @@ import {
 import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeLess } from '../protocol/time.js';
 import { PeerState } from '../api/enums.js';
-import { Channel } from './channel.js';
 import type { IncomingCommand } from './commands.js';
 import { DISCARDED, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
@@ -257,10 +256,10 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
 /** Queues an ACK unless the sequence number lies in ENet's "too far ahead" windows. */
 function queueAcknowledgement(peer: Peer, channelID: number, seq: number, sentTime: number, commandNumber: number): void {
   if (channelID < peer.channelCount) {
-    const channel = peer.channels[channelID]!;
+    const incoming = peer.channels[channelID]?.incomingReliableSequenceNumber ?? 0;
     let reliableWindow = (seq / PEER_RELIABLE_WINDOW_SIZE) | 0;
-    const currentWindow = (channel.incomingReliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
-    if (seq < channel.incomingReliableSequenceNumber) reliableWindow += PEER_RELIABLE_WINDOWS;
+    const currentWindow = (incoming / PEER_RELIABLE_WINDOW_SIZE) | 0;
+    if (seq < incoming) reliableWindow += PEER_RELIABLE_WINDOWS;
     if (reliableWindow >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1 && reliableWindow <= currentWindow + PEER_FREE_RELIABLE_WINDOWS)
       return;
   }
@@ -360,9 +359,7 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   }
   if (peer === null || duplicatePeers >= host.duplicatePeers) return null;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
-  peer.channels = [];
-  for (let i = 0; i < channelCount; i++) peer.channels.push(new Channel());
-  peer.channelCount = channelCount;
+  peer.resetChannels(channelCount);
   peer.state = PeerState.ACKNOWLEDGING_CONNECT;
   peer.connectID = connectID;
   peer.address = address;
@@ -565,7 +562,7 @@ function handleSendFragment(
   reliableSequenceNumber: number,
 ): number {
   if (fragmentLength === 0 || !payloadAllowed(host, peer, data, pos, fragmentLength, channelID)) return ABORT;
-  const channel = peer.channels[channelID]!;
+  const channel = peer.channel(channelID);
   const reliable = commandNumber === Command.SEND_FRAGMENT;
   const startSequenceNumber = data.readUInt16BE(at + 4);
   const incomingRel = channel.incomingReliableSequenceNumber;

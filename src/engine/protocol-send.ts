@@ -237,7 +237,7 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
     let reliableWindow = 0;
     let channel = null;
     if (cmd.command & COMMAND_FLAG_ACKNOWLEDGE) {
-      channel = cmd.channelID < peer.channelCount ? peer.channels[cmd.channelID]! : null;
+      channel = cmd.channelID < peer.channelCount ? peer.channel(cmd.channelID) : null;
       reliableWindow = (cmd.reliableSequenceNumber / PEER_RELIABLE_WINDOW_SIZE) | 0;
       if (channel !== null) {
         if (
@@ -387,7 +387,7 @@ export function removeSentReliableCommand(peer: Peer, seq: number, channelID: nu
     wasSent = false;
   }
   if (channelID < peer.channelCount) {
-    const channel = peer.channels[channelID]!;
+    const channel = peer.channel(channelID);
     const reliableWindow = (seq / PEER_RELIABLE_WINDOW_SIZE) | 0;
     if (channel.reliableWindows[reliableWindow]! > 0) {
       channel.reliableWindows[reliableWindow]!--;
