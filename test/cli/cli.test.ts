@@ -74,3 +74,17 @@ test('the examples run: echo server and client, chat room', async () => {
     await server.close();
   }
 });
+
+test('ping measures the round trip to a real C ENet server', async () => {
+  const { CPeer } = await import('../support/c-peer.js');
+  const c = await CPeer.start(['--server', '0']);
+  try {
+    const r = await run([CLI, 'ping', `127.0.0.1:${c.port}`, '--count', '3', '--interval', '20']);
+    assert.equal(r.code, 0, r.out.join('\n'));
+    assert.equal(r.out.filter((l) => /^seq=\d time=/.test(l)).length, 3);
+    assert.ok(r.out.includes('3 pings sent, 3 acknowledged, 0% loss'));
+    await c.waitFor((e) => e.event === 'disconnect', 5000, 'ping disconnects from the C server');
+  } finally {
+    await c.close();
+  }
+});
