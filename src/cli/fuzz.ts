@@ -13,6 +13,7 @@ import type { Compressor } from '../compress/compressor.js';
 import { mulberry32 } from '../transport/link-shaper.js';
 import { PeerState } from '../api/enums.js';
 import { crc32 } from '../protocol/crc32.js';
+import { createCompressor } from '../compress/registry.js';
 
 /** What to fuzz and for how long. */
 export interface FuzzOptions {
@@ -388,19 +389,15 @@ async function main(argv: string[]): Promise<number> {
   const seed = Number(arg('--seed', String(Date.now() % 100000)));
   const here = dirname(fileURLToPath(import.meta.url));
   const corpus = loadVectorCorpus(resolve(arg('--vectors', resolve(here, '..', '..', '..', 'shared', 'vectors'))));
-  const codecs = '../compress/index.js';
-  const { createCompressor } = (await import(codecs).catch(() => ({ createCompressor: null }))) as {
-    createCompressor: ((mode: number) => Compressor | null) | null;
-  };
+
   const variants: Array<[string, FuzzOptions]> = [
     ['plain', { count: 0 }],
     ['checksum', { count: 0, checksum: true }],
   ];
-  if (createCompressor)
-    for (const mode of [1, 2, 3, 4]) {
-      variants.push([`compress ${mode}`, { count: 0, compressor: () => createCompressor(mode) }]);
-      variants.push([`compress ${mode} + checksum`, { count: 0, checksum: true, compressor: () => createCompressor(mode) }]);
-    }
+  for (const mode of [1, 2, 3, 4]) {
+    variants.push([`compress ${mode}`, { count: 0, compressor: () => createCompressor(mode) }]);
+    variants.push([`compress ${mode} + checksum`, { count: 0, checksum: true, compressor: () => createCompressor(mode) }]);
+  }
   let failed = false;
   let total = 0;
   for (const [name, v] of variants) {

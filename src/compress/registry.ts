@@ -1,9 +1,22 @@
 import { CompressionMode } from '../api/enums.js';
-import { ENetError } from '../api/errors.js';
 import type { Compressor } from './compressor.js';
+import { FastLzCompressor } from './fastlz.js';
+import { RangeCoder } from './range-coder.js';
+import { ZlibCompressor } from './zlib.js';
+import { ZstdCompressor } from './zstd.js';
 
-/** Makes the compressor of a mode (null for NONE). Codecs not built yet throw ERR_UNAVAILABLE. */
+/** Makes the datagram codec of a compression mode (null for NONE), framed as Godot frames it. */
 export function createCompressor(mode: CompressionMode): Compressor | null {
-  if (mode === CompressionMode.NONE) return null;
-  throw new ENetError('ERR_UNAVAILABLE', `Compression mode ${CompressionMode[mode]} is not available yet.`);
+  switch (mode) {
+    case CompressionMode.RANGE_CODER:
+      return new RangeCoder();
+    case CompressionMode.FASTLZ:
+      return new FastLzCompressor();
+    case CompressionMode.ZLIB:
+      return new ZlibCompressor();
+    case CompressionMode.ZSTD:
+      return new ZstdCompressor();
+    default:
+      return null;
+  }
 }
