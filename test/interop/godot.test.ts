@@ -5,7 +5,7 @@ import { GodotProcess, freeUdpPort } from '../support/godot.js';
 // @ts-expect-error: a plain-JS example module
 import { serveGodot3 } from '../../examples/godot3/server.mjs';
 
-const MODES = [CompressionMode.NONE];
+const MODES = [CompressionMode.NONE, CompressionMode.RANGE_CODER, CompressionMode.FASTLZ, CompressionMode.ZLIB, CompressionMode.ZSTD];
 
 /** Godot 3's 8-byte header: [u32 LE source][i32 LE target]. */
 function framed(source: number, target: number, payload: Uint8Array): Buffer {

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runFuzz, loadVectorCorpus } from '../../src/cli/fuzz.js';
 import { VECTORS_DIR } from '../support/cbuild.js';
+import { CompressionMode } from '../../src/api/enums.js';
+import { createCompressor } from '../../src/compress/registry.js';
 
 // The CI slice of `npm run fuzz`: about 200 000 hostile datagrams over the plain and checksum
 // variants (compressed variants are added where the codecs are tested).
@@ -25,5 +27,21 @@ for (const [name, checksum] of [
     assert.equal(r.legitReceived, r.legitSent);
     assert.ok(r.legitInOrder);
     assert.ok(r.peakHeapMB < 256, `peak heap ${r.peakHeapMB} MB`);
+  });
+}
+
+for (const [mode, checksum] of [
+  [CompressionMode.RANGE_CODER, false],
+  [CompressionMode.FASTLZ, true],
+  [CompressionMode.ZLIB, false],
+  [CompressionMode.ZSTD, true],
+] as const) {
+  test(`fuzz slice (${CompressionMode[mode]}${checksum ? ' + checksum' : ''}): compressed hostile datagrams never throw`, () => {
+    const r = runFuzz({ count: 25_000, seed: 7 + mode, corpus, checksum, compressor: () => createCompressor(mode) });
+    assert.equal(r.exceptions, 0, r.firstException);
+    assert.ok(r.hostileEvents > 20, `hostile traffic reached the handlers (${r.hostileEvents})`);
+    assert.ok(r.legitConnected && r.legitInOrder);
+    assert.equal(r.legitReceived, r.legitSent);
+    assert.ok(r.peakHeapMB < 256);
   });
 }
