@@ -185,9 +185,29 @@ export class ENetConnection implements PeerOwner {
     if (host === null) return;
     host.setTime(clock());
     host.receive(data, address, port);
+    if (!this.turnOpen) {
+      // The first datagram of an event-loop turn is handed out at once and its acks leave in a
+      // microtask queued after the waiting application's continuation, so a reply it sends right
+      // away shares the ack's datagram (as with C ENet, where the event is returned before the
+      // next send pass). The rest of the burst is batched into one pass at the end of the turn.
+      this.turnOpen = true;
+      this.deliver();
+      queueMicrotask(this.microFlush);
+    }
     this.scheduleFlush();
     if (this.receiveListeners.size > 0) for (const l of this.receiveListeners) l();
   }
+
+  /** A datagram was flushed immediately in this event-loop turn; the rest waits for its end. */
+  private turnOpen = false;
+
+  private readonly microFlush = (): void => {
+    const host = this.host;
+    if (host === null) return;
+    host.setTime(clock());
+    host.flushMarked();
+    this.deliver();
+  };
 
   /** @internal Listeners called after every datagram the host processed (tools use it to time acks). */
   readonly receiveListeners = new Set<() => void>();
@@ -198,6 +218,7 @@ export class ENetConnection implements PeerOwner {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
+      this.turnOpen = false;
       this.flushNow();
     });
   }
@@ -321,16 +342,9 @@ export class ENetConnection implements PeerOwner {
     this.removeWrapper(w);
   }
 
-  private sweep(): void {
-    for (let i = this.wrappers.length - 1; i >= 0; i--) if (!this.wrappers[i]!.isActive()) this.wrappers.splice(i, 1);
-  }
-
   private waitEvent(timeoutMs: number, carry: boolean): Promise<ConnectionEvent> {
     if (this.host === null) return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
-    this.sweep();
-    this.host.setTime(clock());
-    this.host.service();
-    this.armTimer();
+    if (this.timer === null) this.armTimer();
     const ready = this.waiters.length === 0 ? this.nextEvent(carry) : null;
     if (ready !== null) return Promise.resolve(ready);
     return new Promise((resolve) => {
