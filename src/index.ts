@@ -5,3 +5,4 @@ export { ENetError, type ENetErrorCode } from './api/errors.js';
 export { EventType, PeerState, CompressionMode, HostStatistic, PeerStatistic } from './api/enums.js';
 export type { LinkConditions } from './transport/link-shaper.js';
 export type { DropReason } from './engine/host.js';
+export { TLSOptions } from './transport/dtls/tls-options.js';

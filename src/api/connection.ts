@@ -6,7 +6,8 @@ import type { Peer } from '../engine/peer.js';
 import type { Compressor } from '../compress/compressor.js';
 import { UdpTransport } from '../transport/udp.js';
 import { LinkShaper, type LinkConditions } from '../transport/link-shaper.js';
-import { CompressionMode, EventType, HostStatistic } from './enums.js';
+import { DtlsServer, DtlsSession, TLSOptions } from '../transport/dtls/index.js';
+import { CompressionMode, EventType, HostStatistic, PeerState } from './enums.js';
 import { createCompressor } from '../compress/registry.js';
 import { ENetError } from './errors.js';
 import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
@@ -69,6 +70,14 @@ export class ENetConnection implements PeerOwner {
   private readonly shaperTimers = new Set<NodeJS.Timeout>();
   private readonly warned = new Set<string>();
   private creating = false;
+  /** DTLS server state (after dtlsServerSetup). */
+  private dtlsServer: DtlsServer | null = null;
+  /** DTLS client state (after dtlsClientSetup): the session to the first destination. */
+  private dtlsClient: { hostname: string; options: TLSOptions; session: DtlsSession | null; address: string; port: number } | null = null;
+  private dtlsTimer: NodeJS.Timeout | null = null;
+  private dtlsSweepAt = 0;
+  /** An EventType.ERROR owed to the application (a DTLS handshake failed). */
+  private errorPending = false;
   /** A readable reason for the last EventType.ERROR (for example a DTLS handshake failure), or null. */
   lastError: string | null = null;
   /**
@@ -162,6 +171,30 @@ export class ENetConnection implements PeerOwner {
   // ------------------------------------------------------------------ I/O plumbing
 
   private output(data: Uint8Array, address: string, port: number): void {
+    if (this.dtlsServer !== null) {
+      const key = `${address}|${port}`;
+      // Without a DTLS session the datagram is dropped (Godot reports it as sent); ENet retransmits.
+      if (this.dtlsServer.sendApplicationData(key, data)) this.flushDtls();
+      return;
+    }
+    if (this.dtlsClient !== null) {
+      const c = this.dtlsClient;
+      if (c.session === null) {
+        c.session = new DtlsSession('client', c.options, c.hostname);
+        c.address = address;
+        c.port = port;
+        c.session.start(performance.now());
+        this.armDtls();
+      }
+      // While handshaking, ENet datagrams are dropped and later retransmitted by ENet itself.
+      if (c.session.state === 'connected') c.session.sendApplicationData(data);
+      this.flushDtls();
+      return;
+    }
+    this.rawOutput(data, address, port);
+  }
+
+  private rawOutput(data: Uint8Array, address: string, port: number): void {
     const t = this.transport;
     if (t === null) return;
     if (this.shaper === null) {
@@ -184,7 +217,18 @@ export class ENetConnection implements PeerOwner {
     const host = this.host;
     if (host === null) return;
     host.setTime(clock());
-    host.receive(data, address, port);
+    if (this.dtlsServer !== null) {
+      const server = this.dtlsServer;
+      server.receive(`${address}|${port}`, data, performance.now());
+      for (let r = server.readApplicationData(); r; r = server.readApplicationData()) host.receive(r.data, address, port);
+      this.flushDtls();
+    } else if (this.dtlsClient !== null) {
+      const c = this.dtlsClient;
+      if (c.session === null || address !== c.address || port !== c.port) return;
+      c.session.receive(data, performance.now());
+      for (let r = c.session.readApplicationData(); r; r = c.session.readApplicationData()) host.receive(r, address, port);
+      this.flushDtls();
+    } else host.receive(data, address, port);
     if (!this.turnOpen) {
       // The first datagram of an event-loop turn is handed out at once and its acks leave in a
       // microtask queued after the waiting application's continuation, so a reply it sends right
@@ -211,6 +255,52 @@ export class ENetConnection implements PeerOwner {
 
   /** @internal Listeners called after every datagram the host processed (tools use it to time acks). */
   readonly receiveListeners = new Set<() => void>();
+
+  /** Sends the DTLS layer's datagrams and notes a client handshake failure as an ERROR event. */
+  private flushDtls(): void {
+    if (this.dtlsServer !== null) for (const d of this.dtlsServer.takeDatagrams()) this.rawOutputKey(d.addressKey, d.data);
+    const c = this.dtlsClient;
+    if (c?.session) {
+      for (const d of c.session.takeDatagrams()) this.rawOutput(d, c.address, c.port);
+      if (c.session.state === 'failed' || c.session.state === 'closed') {
+        this.lastError = c.session.failureReason ?? 'the DTLS session was closed';
+        this.errorPending = true;
+        c.session = null; // a later send retries a fresh handshake, as in Godot
+        this.deliver();
+      }
+    }
+  }
+
+  private rawOutputKey(key: string, data: Uint8Array): void {
+    const i = key.lastIndexOf('|');
+    this.rawOutput(data, key.slice(0, i), Number(key.slice(i + 1)));
+  }
+
+  private armDtls(): void {
+    if (this.dtlsTimer !== null) return;
+    this.dtlsTimer = setInterval(() => this.onDtlsTimer(), 50);
+  }
+
+  private onDtlsTimer(): void {
+    const now = performance.now();
+    this.dtlsClient?.session?.handleTimeout(now);
+    const server = this.dtlsServer;
+    if (server !== null) {
+      server.handleTimeout(now);
+      if (now >= this.dtlsSweepAt && this.host !== null) {
+        this.dtlsSweepAt = now + 1000;
+        const alive = new Set<string>();
+        for (const p of this.host.peers) if (p.state !== PeerState.DISCONNECTED) alive.add(`${p.address}|${p.port}`);
+        server.sweep((key) => alive.has(key), now);
+      }
+    }
+    this.flushDtls();
+  }
+
+  /** Live DTLS sessions of a server (0 without DTLS), for tests and monitoring. */
+  get dtlsSessionCount(): number {
+    return this.dtlsServer?.sessionCount ?? 0;
+  }
 
   /** @internal Sends what is queued at the end of this event-loop turn. */
   scheduleFlush(): void {
@@ -296,6 +386,7 @@ export class ENetConnection implements PeerOwner {
         if (!(w instanceof ENetPacketPeer)) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
         w.detachFromSlot();
         this.removeWrapper(w);
+        this.dtlsServer?.forget(`${e.peer.address}|${e.peer.port}`);
         return { type: EventType.DISCONNECT, peer: w, data: e.data, channel: 0 };
       }
       case 'receive': {
@@ -321,6 +412,12 @@ export class ENetConnection implements PeerOwner {
   }
 
   private deliver(): void {
+    if (this.errorPending && this.waiters.length > 0) {
+      this.errorPending = false;
+      const w = this.waiters.shift()!;
+      if (w.timer !== null) clearTimeout(w.timer);
+      w.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
+    }
     while (this.waiters.length > 0 && this.host !== null && this.host.hasDispatch()) {
       const w = this.waiters[0]!;
       const e = this.nextEvent(w.carry);
@@ -338,6 +435,7 @@ export class ENetConnection implements PeerOwner {
 
   /** @internal */
   detach(w: ENetPacketPeer): void {
+    this.dtlsServer?.forget(`${w.peer?.address ?? ''}|${w.peer?.port ?? 0}`);
     w.detachFromSlot();
     this.removeWrapper(w);
   }
@@ -345,6 +443,10 @@ export class ENetConnection implements PeerOwner {
   private waitEvent(timeoutMs: number, carry: boolean): Promise<ConnectionEvent> {
     if (this.host === null) return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
     if (this.timer === null) this.armTimer();
+    if (this.errorPending && this.waiters.length === 0) {
+      this.errorPending = false;
+      return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
+    }
     const ready = this.waiters.length === 0 ? this.nextEvent(carry) : null;
     if (ready !== null) return Promise.resolve(ready);
     return new Promise((resolve) => {
@@ -451,6 +553,11 @@ export class ENetConnection implements PeerOwner {
     this.timer = null;
     for (const t of this.shaperTimers) clearTimeout(t);
     this.shaperTimers.clear();
+    if (this.dtlsTimer !== null) clearInterval(this.dtlsTimer);
+    this.dtlsTimer = null;
+    this.dtlsServer = null;
+    this.dtlsClient = null;
+    this.errorPending = false;
     for (const w of this.waiters.splice(0)) {
       if (w.timer !== null) clearTimeout(w.timer);
       w.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
@@ -543,6 +650,39 @@ export class ENetConnection implements PeerOwner {
    */
   refuseNewConnections(refuse: boolean): void {
     this.requireHost().refuseNewConnections = !!refuse;
+    if (this.dtlsServer !== null) this.dtlsServer.refuseNewConnections = !!refuse;
+  }
+
+  /**
+   * Turns this host into a DTLS server (every ENet datagram becomes one DTLS record): one session
+   * per remote address after a cookie exchange, an 8 s handshake timeout, sessions freed when
+   * their peer goes. Call after createHostBound.
+   * @throws ENetError ERR_UNCONFIGURED (no host), ERR_INVALID_PARAMETER (not server options),
+   * FAILED (DTLS already set up).
+   */
+  dtlsServerSetup(serverOptions: TLSOptions): void {
+    this.requireHost();
+    if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer())
+      throw new ENetError('ERR_INVALID_PARAMETER', 'dtlsServerSetup needs TLSOptions.server(key, certificate).');
+    if (this.dtlsServer !== null || this.dtlsClient !== null) throw new ENetError('FAILED', 'DTLS is already set up on this connection.');
+    this.dtlsServer = new DtlsServer({ options: serverOptions, maxPending: 16 });
+    this.dtlsServer.refuseNewConnections = this.host!.refuseNewConnections;
+    this.armDtls();
+  }
+
+  /**
+   * Makes this host connect over DTLS, verifying the server as `clientOptions` says (default
+   * TLSOptions.client(): Node's root store and `hostname`). A handshake failure comes out of
+   * service() as EventType.ERROR with the reason in `lastError`. Call before connectToHost.
+   * @throws ENetError ERR_UNCONFIGURED (no host), ERR_INVALID_PARAMETER (server options),
+   * FAILED (DTLS already set up).
+   */
+  dtlsClientSetup(hostname: string, clientOptions: TLSOptions | null = null): void {
+    this.requireHost();
+    if (clientOptions !== null && (!(clientOptions instanceof TLSOptions) || clientOptions.isServer()))
+      throw new ENetError('ERR_INVALID_PARAMETER', 'dtlsClientSetup needs client options (TLSOptions.client or TLSOptions.clientUnsafe).');
+    if (this.dtlsServer !== null || this.dtlsClient !== null) throw new ENetError('FAILED', 'DTLS is already set up on this connection.');
+    this.dtlsClient = { hostname, options: clientOptions ?? TLSOptions.client(), session: null, address: '', port: 0 };
   }
 
   /**

@@ -106,7 +106,7 @@ export class DtlsServer {
     const session = new DtlsSession('server', this.options);
     const created: Entry = { session, createdAt: now };
     this.sessions.set(addressKey, created);
-    session.acceptClientHello(Buffer.from(hs.subarray(0, 12 + length)), messageSeq, now);
+    session.acceptClientHello(Buffer.from(hs.subarray(0, 12 + length)), messageSeq, [d.readUInt16BE(5), d.readUInt32BE(7)], now);
     // Anything after the ClientHello in the same datagram.
     if (d.length > 13 + recordLength) session.receive(d.subarray(13 + recordLength), now);
     this.drain(addressKey, created);
@@ -170,6 +170,14 @@ export class DtlsServer {
       if (s !== undefined && s !== Infinity && (t === undefined || s < t)) t = s;
     }
     return t;
+  }
+
+  /**
+   * Frees connected sessions older than the handshake timeout whose address has no live ENet
+   * peer (`alive` says which do), so sessions of peers that vanished are never leaked.
+   */
+  sweep(alive: (addressKey: string) => boolean, now: number): void {
+    for (const [key, e] of this.sessions) if (now - e.createdAt > this.handshakeTimeoutMs && !alive(key)) this.sessions.delete(key);
   }
 
   /** Frees the session of `addressKey` (its ENet peer went away). */

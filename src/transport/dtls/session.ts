@@ -256,9 +256,14 @@ export class DtlsSession {
     this.sendClientHello(now);
   }
 
-  /** Server: begins from a ClientHello that carried a valid cookie (its raw record plaintext). */
-  acceptClientHello(message: Buffer, messageSeq: number, now: number): void {
+  /**
+   * Server: begins from a ClientHello that carried a valid cookie. Its own epoch-0 records
+   * continue from that ClientHello's record sequence number (the stateless HelloVerifyRequest
+   * reused the first ClientHello's), so the client's replay window accepts them.
+   */
+  acceptClientHello(message: Buffer, messageSeq: number, recordSeq: [number, number], now: number): void {
     this.state = 'handshaking';
+    this.writeSeqs[0] = [recordSeq[0], recordSeq[1]];
     this.nextReceiveMessageSeq = messageSeq + 1;
     this.nextSendMessageSeq = messageSeq;
     this.guard(now, () => this.onClientHello(message, now));

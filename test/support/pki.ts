@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A throw-away PKI made with the openssl CLI: a root CA, an intermediate, and server certificates. */
+export interface Pki {
+  dir: string;
+  ca: string;
+  /** RSA and ECDSA leaves for `localhost` / 127.0.0.1 signed by the CA. */
+  rsaKey: string;
+  rsaCert: string;
+  ecKey: string;
+  ecCert: string;
+  /** An ECDSA leaf signed by an intermediate; `chainCert` is leaf + intermediate. */
+  chainKey: string;
+  chainCert: string;
+  /** A leaf that expired yesterday, and one from an untrusted CA. */
+  expiredKey: string;
+  expiredCert: string;
+  otherKey: string;
+  otherCert: string;
+  cleanup(): void;
+}
+
+export function makePki(): Pki {
+  const dir = mkdtempSync(join(tmpdir(), 'enet-ts-pki-'));
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ext = join(dir, 'leaf.cnf');
+  writeFileSync(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n');
+  const caExt = join(dir, 'ca.cnf');
+  writeFileSync(caExt, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  const ca = (name: string) => {
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
+  };
+  const leaf = (name: string, kind: 'rsa' | 'ec', issuer: string, days = 30, extfile = ext) => {
+    if (kind === 'rsa') run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}.key`);
+    else run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', `${name}.key`);
+    run('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost');
+    const dates = ['-days', String(days)];
+    run(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${issuer}.crt`,
+      '-CAkey',
+      `${issuer}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      ...dates,
+      '-extfile',
+      extfile,
+    );
+  };
+  ca('root');
+  ca('other');
+  leaf('rsa', 'rsa', 'root');
+  leaf('ec', 'ec', 'root');
+  // intermediate
+  run(
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'inter.key',
+    '-out',
+    'inter.csr',
+    '-subj',
+    '/CN=intermediate',
+  );
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'inter.csr',
+    '-CA',
+    'root.crt',
+    '-CAkey',
+    'root.key',
+    '-CAcreateserial',
+    '-out',
+    'inter.crt',
+    '-days',
+    '30',
+    '-extfile',
+    caExt,
+  );
+  leaf('chain', 'ec', 'inter');
+  leaf('expired', 'ec', 'root', -1);
+  leaf('untrusted', 'ec', 'other');
+  const r = (f: string) => readFileSync(join(dir, f), 'utf8');
+  return {
+    dir,
+    ca: r('root.crt'),
+    rsaKey: r('rsa.key'),
+    rsaCert: r('rsa.crt'),
+    ecKey: r('ec.key'),
+    ecCert: r('ec.crt'),
+    chainKey: r('chain.key'),
+    chainCert: r('chain.crt') + r('inter.crt'),
+    expiredKey: r('expired.key'),
+    expiredCert: r('expired.crt'),
+    otherKey: r('untrusted.key'),
+    otherCert: r('untrusted.crt'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
