@@ -73,7 +73,15 @@ export class ENetConnection implements PeerOwner {
   /** DTLS server state (after dtlsServerSetup). */
   private dtlsServer: DtlsServer | null = null;
   /** DTLS client state (after dtlsClientSetup): the session to the first destination. */
-  private dtlsClient: { hostname: string; options: TLSOptions; session: DtlsSession | null; address: string; port: number } | null = null;
+  private dtlsClient: {
+    hostname: string;
+    options: TLSOptions;
+    session: DtlsSession | null;
+    address: string;
+    port: number;
+    /** ENet datagrams sent during the handshake (a few, the newest), sent once it completes. */
+    held: Uint8Array[];
+  } | null = null;
   private dtlsTimer: NodeJS.Timeout | null = null;
   private dtlsSweepAt = 0;
   /** An EventType.ERROR owed to the application (a DTLS handshake failed). */
@@ -186,8 +194,13 @@ export class ENetConnection implements PeerOwner {
         c.session.start(performance.now());
         this.armDtls();
       }
-      // While handshaking, ENet datagrams are dropped and later retransmitted by ENet itself.
+      // While handshaking, the newest few ENet datagrams are held and sent once the handshake is
+      // done (Godot drops them and waits for ENet's retransmission, half a second later).
       if (c.session.state === 'connected') c.session.sendApplicationData(data);
+      else {
+        c.held.push(data);
+        if (c.held.length > 8) c.held.shift();
+      }
       this.flushDtls();
       return;
     }
@@ -261,11 +274,13 @@ export class ENetConnection implements PeerOwner {
     if (this.dtlsServer !== null) for (const d of this.dtlsServer.takeDatagrams()) this.rawOutputKey(d.addressKey, d.data);
     const c = this.dtlsClient;
     if (c?.session) {
+      if (c.session.state === 'connected' && c.held.length > 0) for (const d of c.held.splice(0)) c.session.sendApplicationData(d);
       for (const d of c.session.takeDatagrams()) this.rawOutput(d, c.address, c.port);
       if (c.session.state === 'failed' || c.session.state === 'closed') {
         this.lastError = c.session.failureReason ?? 'the DTLS session was closed';
         this.errorPending = true;
         c.session = null; // a later send retries a fresh handshake, as in Godot
+        c.held.length = 0;
         this.deliver();
       }
     }
@@ -682,7 +697,7 @@ export class ENetConnection implements PeerOwner {
     if (clientOptions !== null && (!(clientOptions instanceof TLSOptions) || clientOptions.isServer()))
       throw new ENetError('ERR_INVALID_PARAMETER', 'dtlsClientSetup needs client options (TLSOptions.client or TLSOptions.clientUnsafe).');
     if (this.dtlsServer !== null || this.dtlsClient !== null) throw new ENetError('FAILED', 'DTLS is already set up on this connection.');
-    this.dtlsClient = { hostname, options: clientOptions ?? TLSOptions.client(), session: null, address: '', port: 0 };
+    this.dtlsClient = { hostname, options: clientOptions ?? TLSOptions.client(), session: null, address: '', port: 0, held: [] };
   }
 
   /**

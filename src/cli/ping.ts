@@ -32,7 +32,7 @@ export async function ping(argv: string[], out: (line: string) => void): Promise
   try {
     conn.compress(mode);
     if (args.options.has('checksum')) conn.setChecksum(true);
-    await applySecurity(conn, args, host);
+    applySecurity(conn, args, host);
     out(`PING ${host}:${port} (ENet)`);
     const started = performance.now();
     const peer = await conn.connectToHost(host, port, 0, 2 + Math.floor(Math.random() * 0x7ffffff0));
@@ -53,7 +53,8 @@ export async function ping(argv: string[], out: (line: string) => void): Promise
           "the server answers with datagrams this client cannot decompress: compression mismatch (try --compress with the server's mode)";
       else if (drops.has('checksum'))
         reason = "the server's datagrams fail the checksum: checksum mismatch (try with or without --checksum)";
-      else if (failure !== 'timeout') reason = failure;
+      else if (failure !== 'timeout') reason = `DTLS handshake failed: ${failure}`;
+      else if (args.options.has('dtls')) reason += ' (a DTLS server that refuses new connections also looks like this)';
       out(`enet-ts ping: cannot connect to ${host}:${port}: ${reason}`);
       return 1;
     }

@@ -37,7 +37,7 @@ export async function serve(argv: string[], out: (line: string) => void, stop: P
   conn.onWarning = (w) => out(`warning: ${w.message}`);
   conn.compress(mode);
   if (args.options.has('checksum')) conn.setChecksum(true);
-  await applySecurity(conn, args, bind);
+  applySecurity(conn, args, bind);
   const echo = args.options.has('echo');
   out(`listening on ${bind === '*' ? '*' : bind}:${conn.getLocalPort()}`);
   const rows = new Map<ENetPacketPeer, PeerRow>();
