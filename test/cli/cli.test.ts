@@ -126,3 +126,10 @@ test('serve and ping over DTLS; ping reports a certificate it cannot verify', as
     pki.cleanup();
   }
 });
+
+test('the DTLS example runs: a wrong host name is refused, the right one talks', async () => {
+  const r = await run(['examples/dtls/run.mjs'], 30000);
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.ok(r.out.some((l) => /client \(evil\.example\): refused: certificate for .* does not match 'evil\.example'/.test(l)));
+  assert.ok(r.out.includes('client (localhost): got "welcome, over DTLS"'));
+});
