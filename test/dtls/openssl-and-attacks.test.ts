@@ -1,13 +1,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { DtlsServer, DtlsSession, TLSOptions } from '../../src/transport/dtls/index.js';
 import { makePki } from '../support/pki.js';
 import { freeUdpPort } from '../support/godot.js';
+import { runDtlsClient, serveDtlsEcho } from '../support/dtls-driver.js';
 
 const pki = makePki();
 after(() => pki.cleanup());
@@ -16,32 +15,6 @@ const file = (name: string, text: string) => {
   writeFileSync(p, text);
   return p;
 };
-
-/** Drives a client session over a real socket until `done` or the time limit. */
-async function runClient(session: DtlsSession, port: number, until: () => boolean, ms: number): Promise<void> {
-  const sock = dgram.createSocket('udp4');
-  sock.bind(0, '127.0.0.1');
-  await once(sock, 'listening');
-  const flush = () => {
-    for (const d of session.takeDatagrams()) sock.send(d, port, '127.0.0.1');
-  };
-  sock.on('message', (m) => {
-    session.receive(m, performance.now());
-    flush();
-  });
-  session.start(performance.now());
-  flush();
-  const end = Date.now() + ms;
-  try {
-    while (!until() && Date.now() < end && session.state !== 'failed') {
-      await new Promise((r) => setTimeout(r, 20));
-      session.handleTimeout(performance.now());
-      flush();
-    }
-  } finally {
-    sock.close();
-  }
-}
 
 for (const [suite, kind] of [
   ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ec'],
@@ -78,7 +51,7 @@ for (const [suite, kind] of [
       await new Promise((r) => setTimeout(r, 400));
       const session = new DtlsSession('client', TLSOptions.client(pki.ca), 'localhost');
       let replied = false;
-      await runClient(
+      await runDtlsClient(
         session,
         port,
         () => {
@@ -88,7 +61,7 @@ for (const [suite, kind] of [
             server.stdin.write('reply from openssl\n');
           }
           const a = session.readApplicationData();
-          return a !== undefined && a.toString().includes('reply from openssl');
+          return a?.toString().includes('reply from openssl') === true;
         },
         8000,
       );
@@ -109,34 +82,15 @@ for (const [suite, kind] of [
 }
 
 test('openssl s_client -dtls1_2 -verify_hostname ↔ our DTLS server sending leaf + intermediate: verified, data both ways', async () => {
-  const server = new DtlsServer({ options: TLSOptions.server(pki.chainKey, pki.chainCert) });
-  const sock = dgram.createSocket('udp4');
-  sock.bind(0, '127.0.0.1');
-  await once(sock, 'listening');
-  const flush = () => {
-    for (const { addressKey, data } of server.takeDatagrams()) sock.send(data, Number(addressKey.split('|')[1]), '127.0.0.1');
-  };
-  const got: string[] = [];
-  sock.on('message', (m, r) => {
-    const key = `${r.address}|${r.port}`;
-    server.receive(key, m, performance.now());
-    for (let a = server.readApplicationData(); a; a = server.readApplicationData()) {
-      got.push(a.data.toString());
-      server.sendApplicationData(a.addressKey, Buffer.from(`echo: ${a.data}`));
-    }
-    flush();
-  });
-  const timer = setInterval(() => {
-    server.handleTimeout(performance.now());
-    flush();
-  }, 20);
+  const echo = await serveDtlsEcho(new DtlsServer({ options: TLSOptions.server(pki.chainKey, pki.chainCert) }));
+  const got = echo.got;
   const client = spawn(
     'openssl',
     [
       's_client',
       '-dtls1_2',
       '-connect',
-      `127.0.0.1:${sock.address().port}`,
+      `127.0.0.1:${echo.port}`,
       '-CAfile',
       file('ca.pem', pki.ca),
       '-verify_hostname',
@@ -159,8 +113,7 @@ test('openssl s_client -dtls1_2 -verify_hostname ↔ our DTLS server sending lea
     assert.match(out, /echo: hello from openssl/);
   } finally {
     client.kill('SIGKILL');
-    clearInterval(timer);
-    sock.close();
+    echo.close();
   }
 });
 
