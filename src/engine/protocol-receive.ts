@@ -388,14 +388,7 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   mtu = Math.min(Math.max(mtu, PROTOCOL_MINIMUM_MTU), PROTOCOL_MAXIMUM_MTU);
   if (mtu < peer.mtu) peer.mtu = mtu;
 
-  if (host.outgoingBandwidth === 0 && peer.incomingBandwidth === 0) peer.windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
-  else if (host.outgoingBandwidth === 0 || peer.incomingBandwidth === 0)
-    peer.windowSize =
-      Math.floor(Math.max(host.outgoingBandwidth, peer.incomingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
-  else
-    peer.windowSize =
-      Math.floor(Math.min(host.outgoingBandwidth, peer.incomingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
-  peer.windowSize = clampWindow(peer.windowSize);
+  peer.windowSize = sendWindowSize(host.outgoingBandwidth, peer.incomingBandwidth);
 
   let windowSize =
     host.incomingBandwidth === 0
@@ -480,14 +473,7 @@ function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number):
   peer.incomingBandwidth = data.readUInt32BE(at + 4);
   peer.outgoingBandwidth = data.readUInt32BE(at + 8);
   if (peer.incomingBandwidth !== 0) host.bandwidthLimitedPeers++;
-  if (peer.incomingBandwidth === 0 && host.outgoingBandwidth === 0) peer.windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
-  else if (peer.incomingBandwidth === 0 || host.outgoingBandwidth === 0)
-    peer.windowSize =
-      Math.floor(Math.max(peer.incomingBandwidth, host.outgoingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
-  else
-    peer.windowSize =
-      Math.floor(Math.min(peer.incomingBandwidth, host.outgoingBandwidth) / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
-  peer.windowSize = clampWindow(peer.windowSize);
+  peer.windowSize = sendWindowSize(host.outgoingBandwidth, peer.incomingBandwidth);
   return OK;
 }
 
@@ -642,4 +628,15 @@ function handleSendFragment(
     else peer.dispatchIncomingUnreliableCommands(channel, null);
   }
   return OK;
+}
+
+/**
+ * ENet's reliable send window toward a peer from this host's outgoing bandwidth and the peer's
+ * incoming bandwidth (0 = unlimited): 64 KiB when both are unlimited, else 4 KiB per 64 KiB/s of
+ * the limiting one, clamped to [4096, 65536].
+ */
+function sendWindowSize(hostOutgoing: number, peerIncoming: number): number {
+  if (hostOutgoing === 0 && peerIncoming === 0) return PROTOCOL_MAXIMUM_WINDOW_SIZE;
+  const limit = hostOutgoing === 0 || peerIncoming === 0 ? Math.max(hostOutgoing, peerIncoming) : Math.min(hostOutgoing, peerIncoming);
+  return clampWindow(Math.floor(limit / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE);
 }
