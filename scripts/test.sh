@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
-[ -d node_modules ] || npm ci
+[ -d node_modules ] || npm install --no-audit --no-fund
 npx tsc -p tsconfig.build.json
 npx tsc -p tsconfig.json --noEmit
 npx biome check
