@@ -751,6 +751,36 @@ export class ENetConnection implements PeerOwner {
   }
 
   /**
+   * Sets resource caps of the host (beyond Godot; ENet's defaults are unbounded where noted).
+   * `halfOpen`: handshakes in progress (default half the slots, min 8); `peersPerAddress`:
+   * connections from one IP (ENet's duplicatePeers, default 4095); `reassemblyPerPeer` /
+   * `reassemblyPerHost`: bytes held by incomplete fragmented packets (32 MiB / 256 MiB);
+   * `waitingDataPerPeer`: received data not yet taken by the application (32 MiB);
+   * `outgoingDataPerPeer`: data queued for a peer and not acknowledged (64 MiB);
+   * `maximumPacketSize` (32 MiB). Pending DTLS handshakes are capped at 16.
+   * @throws ENetError ERR_UNCONFIGURED, ERR_INVALID_PARAMETER (not a positive integer).
+   */
+  setResourceLimits(limits: {
+    halfOpen?: number;
+    peersPerAddress?: number;
+    reassemblyPerPeer?: number;
+    reassemblyPerHost?: number;
+    waitingDataPerPeer?: number;
+    outgoingDataPerPeer?: number;
+    maximumPacketSize?: number;
+  }): void {
+    const host = this.requireHost();
+    for (const [k, v] of Object.entries(limits)) if (v !== undefined) requireRange(k, v, 1, Number.MAX_SAFE_INTEGER);
+    if (limits.halfOpen !== undefined) host.maximumHalfOpen = limits.halfOpen;
+    if (limits.peersPerAddress !== undefined) host.duplicatePeers = limits.peersPerAddress;
+    if (limits.reassemblyPerPeer !== undefined) host.maximumReassemblyPerPeer = limits.reassemblyPerPeer;
+    if (limits.reassemblyPerHost !== undefined) host.maximumReassemblyPerHost = limits.reassemblyPerHost;
+    if (limits.waitingDataPerPeer !== undefined) host.maximumWaitingData = limits.waitingDataPerPeer;
+    if (limits.outgoingDataPerPeer !== undefined) host.maximumOutgoingData = limits.outgoingDataPerPeer;
+    if (limits.maximumPacketSize !== undefined) host.maximumPacketSize = limits.maximumPacketSize;
+  }
+
+  /**
    * Simulates a bad link on everything this host sends (loss, latency, jitter, duplication,
    * reordering, bandwidth), for testing games; `null` switches it off. Off by default.
    */

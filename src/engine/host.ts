@@ -49,6 +49,12 @@ export interface HostOptions {
   maximumPacketSize?: number;
   maximumWaitingData?: number;
   duplicatePeers?: number;
+  /**
+   * Cap on half-open connections (CONNECT received, handshake not completed); beyond it new
+   * CONNECTs are ignored, so a spoofed-CONNECT flood cannot take every slot. ENet has none;
+   * default half the slots (at least 8).
+   */
+  maximumHalfOpen?: number;
   /** Cap on payload bytes queued for sending to one peer and not yet acknowledged (ENet has none; default 64 MiB). */
   maximumOutgoingData?: number;
   /** Cap on bytes held by incomplete fragment reassembly per peer (ENet has none; default 32 MiB). */
@@ -74,6 +80,7 @@ export class Host {
   maximumReassemblyPerPeer: number;
   maximumReassemblyPerHost: number;
   maximumOutgoingData: number;
+  maximumHalfOpen: number;
   duplicatePeers: number;
   /** Bytes currently reserved by incomplete reassemblies across all peers. */
   reassemblyBytes = 0;
@@ -123,6 +130,7 @@ export class Host {
     this.maximumReassemblyPerPeer = options.maximumReassemblyPerPeer ?? 32 * 1024 * 1024;
     this.maximumReassemblyPerHost = options.maximumReassemblyPerHost ?? 256 * 1024 * 1024;
     this.maximumOutgoingData = options.maximumOutgoingData ?? 64 * 1024 * 1024;
+    this.maximumHalfOpen = options.maximumHalfOpen ?? Math.max(8, Math.ceil(options.peerCount / 2));
     this.duplicatePeers = options.duplicatePeers ?? 4095;
     this.peers = [];
     for (let i = 0; i < options.peerCount; i++) this.peers.push(new Peer(this, i));

@@ -345,14 +345,19 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   const connectID = data.readUInt32BE(at + 40);
   let peer: Peer | null = null;
   let duplicatePeers = 0;
+  let halfOpen = 0;
   for (const current of host.peers) {
     if (current.state === PeerState.DISCONNECTED) {
       if (peer === null) peer = current;
-    } else if (current.state !== PeerState.CONNECTING && current.address === address) {
-      if (current.port === port && current.connectID === connectID) return null;
-      duplicatePeers++;
+    } else if (current.state !== PeerState.CONNECTING) {
+      if (current.state === PeerState.ACKNOWLEDGING_CONNECT) halfOpen++;
+      if (current.address === address) {
+        if (current.port === port && current.connectID === connectID) return null;
+        duplicatePeers++;
+      }
     }
   }
+  if (halfOpen >= host.maximumHalfOpen) return null;
   if (host.refuseNewConnections) {
     host.drop('refused', address, port);
     return null;

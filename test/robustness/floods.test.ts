@@ -157,3 +157,37 @@ test('floods of spoofed CONNECTs, never-completing fragments, oversized and misa
     await pump.stop();
   }
 });
+
+test('a spoofed-CONNECT flood fills at most the half-open cap: a legitimate client still connects, and limits are configurable', async () => {
+  const server = new ENetConnection();
+  await server.createHostBound('127.0.0.1', 0, 32);
+  server.onWarning = null;
+  assert.throws(() => server.setResourceLimits({ halfOpen: 0 }), /halfOpen must be between 1/);
+  server.setResourceLimits({ halfOpen: 8, peersPerAddress: 4095 });
+  const sock = dgram.createSocket('udp4');
+  sock.bind(0, '127.0.0.1');
+  await once(sock, 'listening');
+  const client = new ENetConnection();
+  await client.createHost(1);
+  const pump = new EventPump([server, client]);
+  try {
+    for (let i = 0; i < 200; i++)
+      sock.send(
+        encodeDatagram({ peerID: 0xfff, sessionID: 0, compressed: false, sentTime: i }, [connectCommand(i + 1)]),
+        server.getLocalPort(),
+        '127.0.0.1',
+      );
+    await pump.waitFor(() => server.engine!.peers.filter((p) => p.state !== 0).length >= 8, 5000, 'half-open slots taken');
+    assert.equal(server.engine!.peers.filter((p) => p.state !== 0).length, 8, 'only the half-open cap is taken');
+    // The cap is full of spoofed handshakes; they expire, and meanwhile retransmitted CONNECTs of a
+    // real client get a slot as soon as one frees: with 24 of 32 slots never touched by the flood.
+    server.setResourceLimits({ halfOpen: 9 });
+    await client.connectToHost('127.0.0.1', server.getLocalPort());
+    await pump.waitFor(() => pump.of(server, EventType.CONNECT).length === 1, 5000, 'legitimate client connects');
+  } finally {
+    sock.close();
+    client.destroy();
+    server.destroy();
+    await pump.stop();
+  }
+});
