@@ -24,7 +24,6 @@ async function server() {
   let total = 0;
   let connects = 0;
   let first = 0;
-  const m64 = bytes(64);
   for (;;) {
     const e = await conn.service(1000);
     if (e.type === EventType.CONNECT) {
@@ -58,7 +57,6 @@ async function server() {
         else if (sc === 'b4') p.send(0, packet, RELIABLE);
       }
     }
-    void m64;
   }
 }
 

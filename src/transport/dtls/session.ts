@@ -266,7 +266,7 @@ export class DtlsSession {
     this.writeSeqs[0] = [recordSeq[0], recordSeq[1]];
     this.nextReceiveMessageSeq = messageSeq + 1;
     this.nextSendMessageSeq = messageSeq;
-    this.guard(now, () => this.onClientHello(message, now));
+    this.guard(() => this.onClientHello(message, now));
   }
 
   /** Datagrams to send, ready for the socket. */
@@ -332,7 +332,7 @@ export class DtlsSession {
         if (plain === null) continue; // fails to authenticate: dropped silently
       }
       this.replayMark(read, seq);
-      this.guard(now, () => this.onRecord(type, epoch, plain!, now));
+      this.guard(() => this.onRecord(type, epoch, plain!, now));
     }
   }
 
@@ -470,14 +470,14 @@ export class DtlsSession {
 
   // ------------------------------------------------------------------ dispatch
 
-  private guard(now: number, fn: () => void): void {
+  /** Runs a handshake step; a failure ends the session with a fatal alert. */
+  private guard(fn: () => void): void {
     try {
       fn();
     } catch (err) {
       if (err instanceof DtlsFailure) this.fail(err, true);
       else this.fail(new DtlsFailure(`internal error: ${(err as Error).message}`, 80), true);
     }
-    void now;
   }
 
   private fail(err: DtlsFailure, sendAlert: boolean): void {
