@@ -258,6 +258,8 @@ export class ENetConnection implements PeerOwner {
   /** A datagram was flushed immediately in this event-loop turn; the rest waits for its end. */
   private turnOpen = false;
 
+  private readonly endOfTurnFlush = (): void => this.flushNow();
+
   private readonly microFlush = (): void => {
     const host = this.host;
     if (host === null) return;
@@ -324,7 +326,10 @@ export class ENetConnection implements PeerOwner {
     setImmediate(() => {
       this.flushScheduled = false;
       this.turnOpen = false;
-      this.flushNow();
+      // Hand out events first and send in a microtask queued after the application's
+      // continuation, so replies it sends at once share a datagram with our acks.
+      this.deliver();
+      queueMicrotask(this.endOfTurnFlush);
     });
   }
 
