@@ -1,13 +1,25 @@
 /*
- * C ENet 1.3.17 side of `npm run bench`; bench/roles/ts.mjs does exactly the same work with enet-ts.
- * Usage: enet_bench server SCENARIO  (prints "READY port", then "RESULT ..." lines)
- *        enet_bench client SCENARIO PORT [N]
- * Scenarios: b1 (unreliable 64 B one way), b2 (reliable 1 KiB, 64 in flight by credits),
- *            b3 (one 8 MiB reliable packet), b4 (32 B reliable ping-pong), b5 (N clients connect).
- * Exits on stdin EOF or after 60 s.
+ * C ENet 1.3.17 side of `npm run bench`. bench/roles/ts.mjs does exactly the same work through
+ * enet-ts's public API; both take the same parameters from bench/run.mjs.
+ *
+ * Usage: enet_bench server SCENARIO [key=value ...]   prints "READY <port>", then "RESULT k=v ..."
+ *        enet_bench client SCENARIO port=P [key=value ...]
+ * Scenarios and their keys:
+ *   b1  unreliable messages one way          count, size, batch
+ *   b2  reliable messages, bounded in flight count, size, window, credit (the receiver sends a
+ *                                            4-byte credit on channel 1 every `credit` messages)
+ *   b3  one big reliable packet              size (the receiver answers with 1 byte)
+ *   b4  reliable ping-pong                   count, warmup, size
+ *   b5  many clients connect                 clients (this process), total (all processes);
+ *                                            the client prints CREATED and connects on "GO"
+ *                                            (stdin); the server times from its own "GO"
+ * Every loop services its host with enet_host_service(host, &event, 1) (the B1 sender and the
+ * B5 clients poll with timeout 0 between batches / across their hosts). Exits on stdin EOF
+ * (a watcher thread) or after `watchdog` seconds (alarm, default 60).
  */
 #include <enet/enet.h>
-#include <poll.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +31,7 @@ static double now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
+
 static long rss_kb(void) {
   FILE *f = fopen("/proc/self/status", "r");
   char line[256];
@@ -28,79 +41,46 @@ static long rss_kb(void) {
   if (f) fclose(f);
   return kb;
 }
-static int stdin_closed(void) {
-  struct pollfd p = { .fd = 0, .events = POLLIN };
-  if (poll(&p, 1, 0) > 0) {
-    char b[64];
-    if (read(0, b, sizeof b) <= 0) return 1;
-  }
-  return 0;
-}
-static void send_bytes(ENetPeer *peer, int ch, size_t n, int flags) {
-  ENetPacket *p = enet_packet_create(NULL, n, flags);
-  memset(p->data, 0x5a, n);
-  enet_peer_send(peer, ch, p);
+
+/* Bytes handed out by malloc (heap arena + mmapped blocks): the C counterpart of V8's heap. */
+static double heap_bytes(void) {
+  struct mallinfo2 m = mallinfo2();
+  return (double)m.uordblks + (double)m.hblkhd;
 }
 
-#define B1_COUNT 200000
-#define B2_COUNT 20000
-#define B2_WINDOW 64
-#define B4_COUNT 2000
+/* ---------------------------------------------------------------- parameters */
 
-static int server(const char *sc) {
-  ENetAddress a;
-  enet_address_set_host(&a, "127.0.0.1");
-  a.port = 0;
-  ENetHost *h = enet_host_create(&a, 4095, 2, 0, 0);
-  ENetAddress bound;
-  enet_socket_get_address(h->socket, &bound);
-  long idle_kb = rss_kb();
-  printf("READY %u\n", bound.port);
-  fflush(stdout);
-  long count = 0, bytes = 0, connects = 0, expect = 0;
-  double first = 0;
-  double start = now_ms();
-  while (now_ms() - start < 60000) {
-    if (stdin_closed()) return 0;
-    ENetEvent e;
-    while (enet_host_service(h, &e, 1) > 0) {
-      if (e.type == ENET_EVENT_TYPE_CONNECT) {
-        if (!connects) first = now_ms();
-        connects++;
-        expect = e.data;
-        if (!strcmp(sc, "b5") && expect && connects == expect) {
-          printf("RESULT ms=%.1f peers=%ld idle_kb=%ld per_peer_bytes=%.0f\n", now_ms() - first, connects, idle_kb, (rss_kb() - idle_kb) * 1024.0 / connects);
-          fflush(stdout);
-        }
-      } else if (e.type == ENET_EVENT_TYPE_RECEIVE) {
-        if (!strcmp(sc, "b1")) {
-          if (e.channelID == 0) {
-            if (!count) first = now_ms();
-            count++;
-          } else {
-            printf("RESULT received=%ld ms=%.1f\n", count, now_ms() - first);
-            fflush(stdout);
-          }
-        } else if (!strcmp(sc, "b2")) {
-          if (!count) first = now_ms();
-          count++;
-          bytes += e.packet->dataLength;
-          if (count % 16 == 0) send_bytes(e.peer, 1, 4, ENET_PACKET_FLAG_RELIABLE);
-          if (count == B2_COUNT) {
-            printf("RESULT bytes=%ld ms=%.1f\n", bytes, now_ms() - first);
-            fflush(stdout);
-          }
-        } else if (!strcmp(sc, "b3")) {
-          send_bytes(e.peer, 0, 1, ENET_PACKET_FLAG_RELIABLE);
-        } else if (!strcmp(sc, "b4")) {
-          ENetPacket *p = enet_packet_create(e.packet->data, e.packet->dataLength, ENET_PACKET_FLAG_RELIABLE);
-          enet_peer_send(e.peer, 0, p);
-        }
-        enet_packet_destroy(e.packet);
-      }
+static int g_argc;
+static char **g_argv;
+
+static long param(const char *key, long fallback) {
+  size_t n = strlen(key);
+  for (int i = 3; i < g_argc; i++)
+    if (!strncmp(g_argv[i], key, n) && g_argv[i][n] == '=') return atol(g_argv[i] + n + 1);
+  return fallback;
+}
+
+/* ---------------------------------------------------------------- stdin: EOF and "GO" */
+
+static volatile int go = 0;
+static volatile double go_at = 0;
+
+static void *stdin_watch(void *arg) {
+  (void)arg;
+  char line[64];
+  while (fgets(line, sizeof line, stdin))
+    if (!strncmp(line, "GO", 2)) {
+      go_at = now_ms();
+      go = 1;
     }
-  }
-  return 0;
+  _exit(0);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void send_bytes(ENetPeer *peer, int channel, const void *data, size_t n, int flags) {
+  enet_peer_send(peer, (enet_uint8)channel, enet_packet_create(data, n, (enet_uint32)flags));
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -108,37 +88,96 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static int client(const char *sc, int port, int n) {
+static void idle_forever(ENetHost *h) {
+  ENetEvent e;
+  for (;;)
+    if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);
+}
+
+/* ---------------------------------------------------------------- server (receiver) */
+
+static int server(const char *sc) {
   ENetAddress a;
   enet_address_set_host(&a, "127.0.0.1");
-  a.port = (enet_uint16)port;
-  if (!strcmp(sc, "b5")) {
-    ENetHost **hosts = calloc((size_t)n, sizeof *hosts);
-    for (int i = 0; i < n; i++) {
-      hosts[i] = enet_host_create(NULL, 1, 2, 0, 0);
-      enet_host_connect(hosts[i], &a, 2, (enet_uint32)n);
-    }
-    double start = now_ms();
-    int connected = 0;
-    while (connected < n && now_ms() - start < 50000) {
-      if (stdin_closed()) return 0;
-      for (int i = 0; i < n; i++) {
-        ENetEvent e;
-        while (enet_host_service(hosts[i], &e, 0) > 0)
-          if (e.type == ENET_EVENT_TYPE_CONNECT) connected++;
+  a.port = 0;
+  ENetHost *h = enet_host_create(&a, 4095, 2, 0, 0);
+  if (!h) return 1;
+  ENetAddress bound;
+  enet_socket_get_address(h->socket, &bound);
+  long credit = param("credit", 16), count_expected = param("count", 0);
+  unsigned char credit_msg[4] = {0x5a, 0x5a, 0x5a, 0x5a}, one = 0x5a;
+  long idle_kb = rss_kb();
+  double idle_heap = heap_bytes();
+  printf("READY %u idle_kb=%ld\n", bound.port, idle_kb);
+  fflush(stdout);
+  long count = 0, bytes = 0, connects = 0;
+  double first = 0;
+  ENetEvent e;
+  for (;;) {
+    while (enet_host_service(h, &e, 1) > 0) {
+      if (e.type == ENET_EVENT_TYPE_CONNECT) {
+        if (!connects) first = now_ms();
+        connects++;
+        if (!strcmp(sc, "b5") && e.data && connects == (long)e.data) {
+          double t = now_ms();
+          printf("RESULT ms=%.1f first_ms=%.1f peers=%ld idle_kb=%ld per_peer_bytes=%.0f heap_per_peer_bytes=%.0f\n",
+                 t - (go_at > 0 ? go_at : first), t - first, connects, idle_kb, (rss_kb() - idle_kb) * 1024.0 / connects,
+                 (heap_bytes() - idle_heap) / connects);
+        }
+      } else if (e.type == ENET_EVENT_TYPE_RECEIVE) {
+        if (!strcmp(sc, "b1")) {
+          if (e.channelID == 0) {
+            if (!count) first = now_ms();
+            count++;
+          } else
+            printf("RESULT received=%ld ms=%.1f datagrams=%u\n", count, now_ms() - first, h->totalReceivedPackets);
+        } else if (!strcmp(sc, "b2")) {
+          if (!count) first = now_ms();
+          count++;
+          bytes += (long)e.packet->dataLength;
+          if (count % credit == 0) send_bytes(e.peer, 1, credit_msg, 4, ENET_PACKET_FLAG_RELIABLE);
+          if (count == count_expected) printf("RESULT bytes=%ld ms=%.1f\n", bytes, now_ms() - first);
+        } else if (!strcmp(sc, "b3")) {
+          send_bytes(e.peer, 0, &one, 1, ENET_PACKET_FLAG_RELIABLE);
+        } else if (!strcmp(sc, "b4")) {
+          send_bytes(e.peer, 0, e.packet->data, e.packet->dataLength, ENET_PACKET_FLAG_RELIABLE);
+        }
+        enet_packet_destroy(e.packet);
       }
     }
-    printf("CLIENT connected=%d\n", connected);
-    fflush(stdout);
-    while (!stdin_closed()) {
-      for (int i = 0; i < n; i++) {
-        ENetEvent e;
-        while (enet_host_service(hosts[i], &e, 0) > 0) {}
-      }
-      usleep(1000);
-    }
-    return 0;
   }
+}
+
+/* ---------------------------------------------------------------- client (sender) */
+
+static int b5_client(ENetAddress *a) {
+  int n = (int)param("clients", 2000);
+  long total = param("total", n);
+  ENetHost **hosts = calloc((size_t)n, sizeof *hosts);
+  for (int i = 0; i < n; i++)
+    if (!(hosts[i] = enet_host_create(NULL, 1, 2, 0, 0))) return 1;
+  printf("CREATED %d\n", n);
+  while (!go) usleep(200);
+  for (int i = 0; i < n; i++) enet_host_connect(hosts[i], a, 2, (enet_uint32)total);
+  int connected = 0;
+  ENetEvent e;
+  while (connected < n)
+    for (int i = 0; i < n; i++)
+      while (enet_host_service(hosts[i], &e, 0) > 0)
+        if (e.type == ENET_EVENT_TYPE_CONNECT) connected++;
+  printf("DONE connected=%d\n", connected);
+  for (;;) {
+    for (int i = 0; i < n; i++)
+      while (enet_host_service(hosts[i], &e, 0) > 0) {}
+    usleep(1000);
+  }
+}
+
+static int client(const char *sc) {
+  ENetAddress a;
+  enet_address_set_host(&a, "127.0.0.1");
+  a.port = (enet_uint16)param("port", 0);
+  if (!strcmp(sc, "b5")) return b5_client(&a);
   ENetHost *h = enet_host_create(NULL, 1, 2, 0, 0);
   ENetPeer *peer = enet_host_connect(h, &a, 2, 0);
   ENetEvent e;
@@ -147,60 +186,75 @@ static int client(const char *sc, int port, int n) {
   while (!connected && now_ms() - start < 5000)
     if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_CONNECT) connected = 1;
   if (!connected) return 1;
+  long count = param("count", 1000), size = param("size", 64);
+  unsigned char *msg = malloc((size_t)size);
+  memset(msg, 0x5a, (size_t)size);
   if (!strcmp(sc, "b1")) {
-    for (int i = 0; i < B1_COUNT; i += 100) {
-      for (int k = 0; k < 100; k++) send_bytes(peer, 0, 64, 0);
+    long batch = param("batch", 100);
+    unsigned char end = 0x5a;
+    for (long i = 0; i < count; i += batch) {
+      for (long k = 0; k < batch && i + k < count; k++) send_bytes(peer, 0, msg, (size_t)size, 0);
       enet_host_flush(h);
-      while (enet_host_service(h, &e, 0) > 0) {}
+      while (enet_host_service(h, &e, 0) > 0)
+        if (e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);
     }
-    send_bytes(peer, 1, 1, ENET_PACKET_FLAG_RELIABLE);
+    send_bytes(peer, 1, &end, 1, ENET_PACKET_FLAG_RELIABLE);
     enet_host_flush(h);
   } else if (!strcmp(sc, "b2")) {
-    long sent = 0, credited = 0;
-    while (sent < B2_COUNT) {
-      while (sent < B2_COUNT && sent - credited < B2_WINDOW) {
-        send_bytes(peer, 0, 1024, ENET_PACKET_FLAG_RELIABLE);
+    long window = param("window", 64), credit = param("credit", 16), sent = 0, credited = 0;
+    while (sent < count) {
+      while (sent < count && sent - credited < window) {
+        send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
         sent++;
       }
       if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
-        credited += 16;
+        credited += credit;
         enet_packet_destroy(e.packet);
       }
     }
   } else if (!strcmp(sc, "b3")) {
     double t0 = now_ms();
-    send_bytes(peer, 0, 8 << 20, ENET_PACKET_FLAG_RELIABLE);
-    for (;;) {
-      if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) break;
-      if (now_ms() - t0 > 50000) return 1;
-    }
+    send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
+    enet_host_flush(h);
+    for (;;)
+      if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
+        enet_packet_destroy(e.packet);
+        break;
+      }
     printf("RESULT ms=%.1f\n", now_ms() - t0);
   } else if (!strcmp(sc, "b4")) {
-    static double rtt[B4_COUNT];
-    for (int i = 0; i < B4_COUNT; i++) {
+    long warmup = param("warmup", 0);
+    double *rtt = malloc(sizeof(double) * (size_t)count);
+    for (long i = -warmup; i < count; i++) {
       double t0 = now_ms();
-      send_bytes(peer, 0, 32, ENET_PACKET_FLAG_RELIABLE);
+      send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
       enet_host_flush(h);
-      for (;;) {
-        int r = enet_host_service(h, &e, 1);
-        if (r > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
+      for (;;)
+        if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
           enet_packet_destroy(e.packet);
           break;
         }
-      }
-      rtt[i] = (now_ms() - t0) * 1000;
+      if (i >= 0) rtt[i] = (now_ms() - t0) * 1000;
     }
-    qsort(rtt, B4_COUNT, sizeof rtt[0], cmp_double);
-    printf("RESULT median_us=%.1f p99_us=%.1f\n", rtt[B4_COUNT / 2], rtt[B4_COUNT * 99 / 100]);
+    qsort(rtt, (size_t)count, sizeof rtt[0], cmp_double);
+    printf("RESULT median_us=%.1f p99_us=%.1f\n", rtt[count / 2], rtt[count * 99 / 100]);
   }
-  fflush(stdout);
-  for (int i = 0; i < 200; i++) enet_host_service(h, &e, 1);
+  printf("DONE\n");
+  idle_forever(h);
   return 0;
 }
 
 int main(int argc, char **argv) {
-  if (enet_initialize() != 0 || argc < 3) return 2;
+  if (argc < 3 || enet_initialize() != 0) {
+    fprintf(stderr, "usage: enet_bench server|client b1..b5 [key=value ...]\n");
+    return 2;
+  }
+  g_argc = argc;
+  g_argv = argv;
   setvbuf(stdout, NULL, _IOLBF, 0);
+  alarm((unsigned)param("watchdog", 60));
+  pthread_t t;
+  pthread_create(&t, NULL, stdin_watch, NULL);
   if (!strcmp(argv[1], "server")) return server(argv[2]);
-  return client(argv[2], argc > 3 ? atoi(argv[3]) : 0, argc > 4 ? atoi(argv[4]) : 2000);
+  return client(argv[2]);
 }

@@ -1,52 +1,66 @@
-// Raw node:dgram rows of `npm run bench`: the same one-way flood (B1, one 64-byte datagram per
-// message) and ping-pong (B4) with no protocol at all — the physical limit of Node's UDP here.
-// Usage: node bench/roles/dgram.mjs server b1|b4 | client b1|b4 PORT
+// Raw node:dgram rows of `npm run bench`: the B1 one-way flood (one datagram per message, same
+// count, size and batching as the ENet senders) and the B4 ping-pong, with no protocol at all —
+// the physical limit of Node's UDP on this machine.
+// Usage: node bench/roles/dgram.mjs server b1|b4 | client b1|b4 port=P [key=value ...]
+// Exits on stdin EOF or after `watchdog` seconds (default 60).
 import dgram from 'node:dgram';
 
-const [role, sc, portArg] = process.argv.slice(2);
+const [role, sc, ...rest] = process.argv.slice(2);
+const params = Object.fromEntries(rest.map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+const param = (key, fallback) => params[key] ?? fallback;
+setTimeout(() => process.exit(3), param('watchdog', 60) * 1000).unref();
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
-setTimeout(() => process.exit(3), 60000).unref();
 const out = (s) => process.stdout.write(`${s}\n`);
-const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20, sendBufferSize: 1 << 20 });
+// The same socket buffers as an ENet host (ENET_HOST_RECEIVE/SEND_BUFFER_SIZE = 256 KiB).
+const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 256 * 1024, sendBufferSize: 256 * 1024 });
 
 if (role === 'server') {
   let count = 0;
   let first = 0;
+  let reported = false;
   sock.on('message', (m, r) => {
     if (sc === 'b4') return sock.send(m, r.port, r.address);
-    if (m.length === 1) return out(`RESULT received=${count} ms=${(performance.now() - first).toFixed(1)}`);
+    if (m.length === 1) {
+      if (!reported) out(`RESULT received=${count} ms=${(performance.now() - first).toFixed(1)} datagrams=${count}`);
+      reported = true;
+      return;
+    }
     if (!count) first = performance.now();
     count++;
   });
   sock.bind(0, '127.0.0.1', () => out(`READY ${sock.address().port}`));
 } else {
-  const port = Number(portArg);
+  const port = param('port', 0);
+  const count = param('count', 1000);
+  const msg = Buffer.alloc(param('size', 64), 0x5a);
   sock.bind(0, '127.0.0.1', async () => {
-    if (sc === 'b1') {
-      const m = Buffer.alloc(64, 0x5a);
-      for (let i = 0; i < 200000; i += 100) {
-        for (let k = 0; k < 100; k++) sock.send(m, port, '127.0.0.1');
-        await new Promise((r) => setImmediate(r));
+    sock.connect(port, '127.0.0.1', async () => {
+      if (sc === 'b1') {
+        const batch = param('batch', 100);
+        for (let i = 0; i < count; i += batch) {
+          for (let k = 0; k < batch && i + k < count; k++) sock.send(msg);
+          await new Promise((r) => setImmediate(r));
+        }
+        // The end marker, repeated (it is not reliable) until the orchestrator ends this process.
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 20));
+          sock.send(Buffer.alloc(1));
+        }
       }
-      for (let i = 0; i < 5; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        sock.send(Buffer.alloc(1), port, '127.0.0.1');
-      }
-    } else {
-      const rtt = [];
-      const m = Buffer.alloc(32);
-      for (let i = 0; i < 2000; i++) {
+      const warmup = param('warmup', 0);
+      const rtt = new Float64Array(count);
+      for (let i = -warmup; i < count; i++) {
         const t0 = performance.now();
         await new Promise((r) => {
           sock.once('message', r);
-          sock.send(m, port, '127.0.0.1');
+          sock.send(msg);
         });
-        rtt.push((performance.now() - t0) * 1000);
+        if (i >= 0) rtt[i] = (performance.now() - t0) * 1000;
       }
-      rtt.sort((a, b) => a - b);
-      out(`RESULT median_us=${rtt[1000].toFixed(1)} p99_us=${rtt[1980].toFixed(1)}`);
-    }
-    setTimeout(() => process.exit(0), 100);
+      rtt.sort();
+      out(`RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)}`);
+      out('DONE');
+    });
   });
 }

@@ -1,25 +1,45 @@
-// enet-ts side of `npm run bench`: the same work as bench/c/enet_bench.c, through the public API.
-// Usage: node bench/roles/ts.mjs server SCENARIO | client SCENARIO PORT [N]
-import { ENetConnection, ENetPacketPeer, EventType } from '../../dist/index.js';
+// enet-ts side of `npm run bench`: the same work as bench/c/enet_bench.c (same parameters, sizes,
+// channels, flags), through the public API only (ENetConnection.service() and ENetPacketPeer).
+// Usage: node bench/roles/ts.mjs server SCENARIO [key=value ...]
+//        node bench/roles/ts.mjs client SCENARIO port=P [key=value ...]
+// Prints "READY <port>" (server), "CREATED n" (B5 clients), "DONE" (client finished), "RESULT k=v ...".
+// Exits on stdin EOF or after `watchdog` seconds (default 60). stdin line "GO" starts B5.
+import { ENetConnection, ENetPacketPeer, EventType, HostStatistic } from '../../dist/index.js';
 
-const [role, sc, portArg, nArg] = process.argv.slice(2);
-const B1_COUNT = 200000;
-const B2_COUNT = 20000;
-const B2_WINDOW = 64;
-const B4_COUNT = 2000;
+const [role, sc, ...rest] = process.argv.slice(2);
+const params = Object.fromEntries(rest.map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+const param = (key, fallback) => params[key] ?? fallback;
 const RELIABLE = ENetPacketPeer.FLAG_RELIABLE;
 const bytes = (n) => new Uint8Array(n).fill(0x5a);
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
-setTimeout(() => process.exit(3), 60000).unref();
 const out = (s) => process.stdout.write(`${s}\n`);
+
+setTimeout(() => process.exit(3), param('watchdog', 60) * 1000).unref();
+let goAt = 0;
+let onGo = () => {};
+let stdinBuf = '';
+process.stdin.on('data', (d) => {
+  stdinBuf += d;
+  if (!goAt && stdinBuf.includes('GO')) {
+    goAt = performance.now();
+    onGo();
+  }
+});
+process.stdin.on('end', () => process.exit(0));
+const memory = () => {
+  global.gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed + m.external };
+};
 
 async function server() {
   const conn = new ENetConnection();
   await conn.createHostBound('127.0.0.1', 0, 4095, 2);
-  global.gc?.();
-  const idle = process.memoryUsage();
-  out(`READY ${conn.getLocalPort()}`);
+  const credit = param('credit', 16);
+  const countExpected = param('count', 0);
+  const creditMsg = bytes(4);
+  const one = bytes(1);
+  const idle = memory();
+  out(`READY ${conn.getLocalPort()} idle_kb=${Math.round(idle.rss / 1024)}`);
   let count = 0;
   let total = 0;
   let connects = 0;
@@ -30,125 +50,155 @@ async function server() {
       if (!connects) first = performance.now();
       connects++;
       if (sc === 'b5' && e.data && connects === e.data) {
-        const ms = performance.now() - first;
-        global.gc?.();
-        const m = process.memoryUsage();
+        const t = performance.now();
+        const m = memory();
         out(
-          `RESULT ms=${ms.toFixed(1)} peers=${connects} idle_kb=${Math.round(idle.rss / 1024)} per_peer_bytes=${Math.round((m.rss - idle.rss) / connects)} heap_per_peer_bytes=${Math.round((m.heapUsed - idle.heapUsed) / connects)}`,
+          `RESULT ms=${(t - (goAt || first)).toFixed(1)} first_ms=${(t - first).toFixed(1)} peers=${connects} idle_kb=${Math.round(idle.rss / 1024)} per_peer_bytes=${Math.round((m.rss - idle.rss) / connects)} heap_per_peer_bytes=${Math.round((m.heap - idle.heap) / connects)}`,
         );
       }
     } else if (e.type === EventType.RECEIVE) {
       const p = e.peer;
-      while (p.getAvailablePacketCount() > 0) {
-        const packet = p.getPacket();
-        const channel = p.getPacketChannel();
-        if (sc === 'b1') {
-          if (channel === 0) {
-            if (!count) first = performance.now();
-            count++;
-          } else out(`RESULT received=${count} ms=${(performance.now() - first).toFixed(1)}`);
-        } else if (sc === 'b2') {
+      const packet = p.getPacket();
+      if (sc === 'b1') {
+        if (e.channel === 0) {
           if (!count) first = performance.now();
           count++;
-          total += packet.length;
-          if (count % 16 === 0) p.send(1, bytes(4), RELIABLE);
-          if (count === B2_COUNT) out(`RESULT bytes=${total} ms=${(performance.now() - first).toFixed(1)}`);
-        } else if (sc === 'b3') p.send(0, bytes(1), RELIABLE);
-        else if (sc === 'b4') p.send(0, packet, RELIABLE);
-      }
+        } else
+          out(
+            `RESULT received=${count} ms=${(performance.now() - first).toFixed(1)} datagrams=${conn.popStatistic(HostStatistic.TOTAL_RECEIVED_PACKETS)}`,
+          );
+      } else if (sc === 'b2') {
+        if (!count) first = performance.now();
+        count++;
+        total += packet.length;
+        if (count % credit === 0) p.send(1, creditMsg, RELIABLE);
+        if (count === countExpected) out(`RESULT bytes=${total} ms=${(performance.now() - first).toFixed(1)}`);
+      } else if (sc === 'b3') p.send(0, one, RELIABLE);
+      else if (sc === 'b4') p.send(0, packet, RELIABLE);
     }
+  }
+}
+
+async function b5Client(port) {
+  const n = param('clients', 2000);
+  const totalClients = param('total', n);
+  const conns = [];
+  for (let i = 0; i < n; i++) {
+    const c = new ENetConnection();
+    await c.createHost(1, 2);
+    conns.push(c);
+  }
+  out(`CREATED ${n}`);
+  if (!goAt) await new Promise((r) => (onGo = r));
+  let connected = 0;
+  await Promise.all(
+    conns.map(async (c) => {
+      await c.connectToHost('127.0.0.1', port, 2, totalClients);
+      for (;;) {
+        const e = await c.service(1000);
+        if (e.type === EventType.CONNECT) return connected++;
+        if (e.type !== EventType.NONE) return;
+      }
+    }),
+  );
+  out(`DONE connected=${connected}`);
+  await Promise.all(
+    conns.map(async (c) => {
+      for (;;) await c.service(1000);
+    }),
+  );
+}
+
+/** Waits for the next RECEIVE event (servicing with a 1 ms timeout, as the C side) and takes its packet. */
+async function receive(conn, peer) {
+  for (;;) {
+    const e = await conn.service(1);
+    if (e.type === EventType.RECEIVE) return peer.getPacket();
   }
 }
 
 async function client() {
-  const port = Number(portArg);
-  if (sc === 'b5') {
-    const n = Number(nArg ?? 2000);
-    const conns = [];
-    for (let i = 0; i < n; i++) {
-      const c = new ENetConnection();
-      await c.createHost(1, 2);
-      conns.push(c);
-    }
-    let connected = 0;
-    await Promise.all(
-      conns.map(async (c) => {
-        await c.connectToHost('127.0.0.1', port, 2, n);
-        for (;;) {
-          const e = await c.service(50000);
-          if (e.type === EventType.CONNECT) return connected++;
-          if (e.type !== EventType.NONE) return;
-        }
-      }),
-    );
-    out(`CLIENT connected=${connected}`);
-    for (;;) await Promise.all(conns.map((c) => c.service(1000)));
-  }
+  const port = param('port', 0);
+  if (sc === 'b5') return b5Client(port);
   const conn = new ENetConnection();
   await conn.createHost(1, 2);
   const peer = await conn.connectToHost('127.0.0.1', port, 2, 0);
   for (;;) {
-    const e = await conn.service(5000);
+    const e = await conn.service(1);
     if (e.type === EventType.CONNECT) break;
     if (e.type !== EventType.NONE) process.exit(1);
   }
+  const count = param('count', 1000);
+  const size = param('size', 64);
+  const msg = bytes(size);
   if (sc === 'b1') {
-    const m = bytes(64);
-    for (let i = 0; i < B1_COUNT; i += 100) {
-      for (let k = 0; k < 100; k++) peer.send(0, m, 0);
+    // Queue a batch, flush, then give the connection one turn of I/O before the next batch.
+    // (C: enet_host_flush + enet_host_service(host, &e, 0). enet-ts's service(0) waits for a
+    // 1 ms timer when no event is ready, so the sender yields with setImmediate instead and the
+    // sender's events, if any, are drained by service() as they come; pump=service0 uses
+    // service(0) like the C code does, to measure that cost.)
+    const batch = param('batch', 100);
+    const service0 = rest.includes('pump=service0');
+    let pending = false;
+    for (let i = 0; i < count; i += batch) {
+      for (let k = 0; k < batch && i + k < count; k++) peer.send(0, msg, 0);
       conn.flush();
-      await new Promise((r) => setImmediate(r));
+      if (service0) while ((await conn.service(0)).type !== EventType.NONE);
+      else {
+        await new Promise((r) => setImmediate(r));
+        if (!pending) {
+          pending = true;
+          conn.service(0).then(() => (pending = false));
+        }
+      }
     }
     peer.send(1, bytes(1), RELIABLE);
     conn.flush();
   } else if (sc === 'b2') {
+    const window = param('window', 64);
+    const credit = param('credit', 16);
     let sent = 0;
     let credited = 0;
-    const m = bytes(1024);
-    while (sent < B2_COUNT) {
-      while (sent < B2_COUNT && sent - credited < B2_WINDOW) {
-        peer.send(0, m, RELIABLE);
+    while (sent < count) {
+      while (sent < count && sent - credited < window) {
+        peer.send(0, msg, RELIABLE);
         sent++;
       }
       const e = await conn.service(1);
       if (e.type === EventType.RECEIVE) {
-        while (peer.getAvailablePacketCount() > 0) {
-          peer.getPacket();
-          credited += 16;
-        }
+        peer.getPacket();
+        credited += credit;
       }
     }
   } else if (sc === 'b3') {
     const t0 = performance.now();
-    peer.send(0, bytes(8 << 20), RELIABLE);
-    for (;;) {
-      const e = await conn.service(50000);
-      if (e.type === EventType.RECEIVE) break;
-    }
+    peer.send(0, msg, RELIABLE);
+    conn.flush();
+    await receive(conn, peer);
     out(`RESULT ms=${(performance.now() - t0).toFixed(1)}`);
   } else if (sc === 'b4') {
-    const rtt = [];
-    const m = bytes(32);
-    for (let i = 0; i < B4_COUNT; i++) {
+    const warmup = param('warmup', 0);
+    const rtt = new Float64Array(count);
+    for (let i = -warmup; i < count; i++) {
       const t0 = performance.now();
-      peer.send(0, m, RELIABLE);
+      peer.send(0, msg, RELIABLE);
       conn.flush();
-      for (;;) {
-        const e = await conn.service(1000);
-        if (e.type === EventType.RECEIVE) {
-          peer.getPacket();
-          break;
-        }
-      }
-      rtt.push((performance.now() - t0) * 1000);
+      await receive(conn, peer);
+      if (i >= 0) rtt[i] = (performance.now() - t0) * 1000;
     }
-    rtt.sort((a, b) => a - b);
-    out(`RESULT median_us=${rtt[B4_COUNT >> 1].toFixed(1)} p99_us=${rtt[Math.floor((B4_COUNT * 99) / 100)].toFixed(1)}`);
+    rtt.sort();
+    out(`RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)}`);
   }
-  const end = performance.now() + 200;
-  while (performance.now() < end) await conn.service(10);
-  process.exit(0);
+  out('DONE');
+  for (;;) {
+    const e = await conn.service(1000);
+    if (e.type === EventType.RECEIVE) peer.getPacket();
+  }
 }
 
 if (role === 'server') await server();
-else await client();
+else if (role === 'client') await client();
+else {
+  console.error('usage: ts.mjs server|client b1..b5 [key=value ...]');
+  process.exit(2);
+}
