@@ -48,7 +48,10 @@ for (const [suite, kind] of [
     server.stdout.on('data', (d) => (out += d));
     server.stderr.on('data', (d) => (out += d));
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      // s_server prints ACCEPT once it listens.
+      const ready = Date.now() + 5000;
+      while (!/ACCEPT/.test(out) && Date.now() < ready) await new Promise((r) => server.stdout.once('data', r).once('close', r));
+      assert.match(out, /ACCEPT/, out);
       const session = new DtlsSession('client', TLSOptions.client(pki.ca), 'localhost');
       let replied = false;
       await runDtlsClient(

@@ -75,7 +75,12 @@ test('bandwidthLimit is obeyed by a C ENet peer: its unreliable stream is thrott
     const t = await serverWithC({ cArgs: ['--bandwidth', '0', '1000000'] });
     try {
       if (limit) t.conn.bandwidthLimit(limit, 0);
-      await new Promise((r) => setTimeout(r, 1200)); // the throttle runs once a second
+      // Wait until the C peer has been told our limit (ENet's bandwidth throttle runs once a second).
+      if (limit) {
+        const end = Date.now() + 5000;
+        while ((await t.c.request('info 0', 'info')).incomingBandwidth !== limit && Date.now() < end)
+          await t.pump.waitFor(() => false, 50).catch(() => {});
+      }
       let received = 0;
       const start = t.pump.of(t.conn, EventType.RECEIVE).length;
       for (let i = 0; i < 25; i++) {
