@@ -5,7 +5,8 @@
  * Usage: enet_bench server SCENARIO [key=value ...]   prints "READY <port>", then "RESULT k=v ..."
  *        enet_bench client SCENARIO port=P [key=value ...]
  * Scenarios and their keys:
- *   b1  unreliable messages one way          count, size, batch
+ *   b1  unreliable messages one way          count, size, batch (then 1 reliable byte on channel 1
+ *                                            ends it; the time is first to last message received)
  *   b2  reliable messages, bounded in flight count, size, window, credit (the receiver sends a
  *                                            4-byte credit on channel 1 every `credit` messages)
  *   b3  one big reliable packet              size (the receiver answers with 1 byte)
@@ -111,7 +112,7 @@ static int server(const char *sc) {
   printf("READY %u idle_kb=%ld\n", bound.port, idle_kb);
   fflush(stdout);
   long count = 0, bytes = 0, connects = 0;
-  double first = 0;
+  double first = 0, last = 0;
   ENetEvent e;
   for (;;) {
     while (enet_host_service(h, &e, 1) > 0) {
@@ -127,10 +128,11 @@ static int server(const char *sc) {
       } else if (e.type == ENET_EVENT_TYPE_RECEIVE) {
         if (!strcmp(sc, "b1")) {
           if (e.channelID == 0) {
-            if (!count) first = now_ms();
+            last = now_ms();
+            if (!count) first = last;
             count++;
           } else
-            printf("RESULT received=%ld ms=%.1f datagrams=%u\n", count, now_ms() - first, h->totalReceivedPackets);
+            printf("RESULT received=%ld ms=%.1f datagrams=%u\n", count, last - first, h->totalReceivedPackets);
         } else if (!strcmp(sc, "b2")) {
           if (!count) first = now_ms();
           count++;

@@ -18,15 +18,17 @@ const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 256 * 1024, send
 if (role === 'server') {
   let count = 0;
   let first = 0;
+  let last = 0;
   let reported = false;
   sock.on('message', (m, r) => {
     if (sc === 'b4') return sock.send(m, r.port, r.address);
     if (m.length === 1) {
-      if (!reported) out(`RESULT received=${count} ms=${(performance.now() - first).toFixed(1)} datagrams=${count}`);
+      if (!reported) out(`RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${count}`);
       reported = true;
       return;
     }
-    if (!count) first = performance.now();
+    last = performance.now();
+    if (!count) first = last;
     count++;
   });
   sock.bind(0, '127.0.0.1', () => out(`READY ${sock.address().port}`));
