@@ -2,11 +2,15 @@
 // here against Debian's libenet) and, where it applies, on raw node:dgram. Each role is its own
 // process (the load generator under `nice -n 5`); every cell is the median of several runs, the
 // implementations interleaved run by run so that background load hits them alike. Prints one
-// table and writes bench/results/latest.{json,svg} (quick.{json,svg} with --quick).
+// table and writes bench/results/latest.{json,svg} (quick.{json,svg} with --quick; the JSON
+// lists the scenarios that ran).
 //
 // Options: --quick          one run each with small counts (a smoke test: seconds, no judging)
 //          --only B1,B4     run only these scenarios
 //          --runs N         runs per cell (default 3; --quick: 1)
+//          --progress       a progress line on a terminal (`enet-ts bench` passes it)
+//          --cross          also run the mixed pairs (C server + enet-ts client, enet-ts server +
+//                           C client) of B1-B5, to tell which side costs what; a second table
 // Every child is killed when this process exits; each role also exits on stdin EOF and has its
 // own watchdog.
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,6 +23,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const quick = args.includes('--quick');
+const progress = args.includes('--progress') && process.stdout.isTTY === true;
+const cross = args.includes('--cross');
+const CROSS = ['C/enet-ts', 'enet-ts/C'];
 const RUNS = Number(option('--runs') ?? (quick ? 1 : 3));
 const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'];
 const only = option('--only')
@@ -180,7 +187,9 @@ const scenarios = [
       { metric: 'idle host (4095 slots): server RSS KiB', better: 'lower', value: (r) => r.idle_kb },
     ],
   },
-].filter((s) => only.includes(s.id));
+]
+  .filter((s) => only.includes(s.id))
+  .map((s) => (cross ? { ...s, impls: [...s.impls, ...CROSS] } : s));
 
 const parse = (line) =>
   Object.fromEntries(
@@ -191,11 +200,12 @@ const parse = (line) =>
       .map(([k, v]) => [k, Number(v)]),
   );
 
-/** One run of scenario `s` on `impl`: the RESULT fields of the reporting side. */
+/** One run of scenario `s` on `impl` ("server/client" for a mixed pair): the RESULT fields of the reporting side. */
 async function runOnce(impl, s) {
-  const make = IMPLS[impl];
+  const [serverImpl, clientImpl] = impl.includes('/') ? impl.split('/') : [impl, impl];
   const kv = (p) => Object.entries({ ...p, watchdog: ROLE_WATCHDOG_S }).map(([k, v]) => `${k}=${v}`);
-  const server = start(...make('server', s.sc, kv(s.params)), false);
+  const server = start(...IMPLS[serverImpl]('server', s.sc, kv(s.params)), false);
+  const make = IMPLS[clientImpl];
   const clients = [];
   try {
     const port = Number((await server.wait('READY', 15000)).split(' ')[1]);
@@ -236,14 +246,23 @@ const median = (xs) => {
 const rows = [];
 const notes = [];
 let failedCells = 0;
+const steps = scenarios.reduce((n, s) => n + s.impls.length * RUNS, 0) + (only.includes('B6') ? 1 : 0);
+let step = 0;
+const tick = (what) => {
+  if (!progress) return;
+  const w = 30;
+  const f = Math.round((step++ / steps) * w);
+  process.stdout.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${step}/${steps} ${what.padEnd(24)}`);
+};
 for (const s of scenarios) {
   const results = Object.fromEntries(s.impls.map((i) => [i, []]));
   for (let run = 0; run < RUNS; run++)
     for (const impl of s.impls) {
+      tick(`${s.id} ${impl} run ${run + 1}`);
       try {
         results[impl].push(await runOnce(impl, s));
       } catch (err) {
-        console.error(`${s.id} ${impl} run ${run + 1}: ${err.message}`);
+        console.error(`${progress ? '\n' : ''}${s.id} ${impl} run ${run + 1}: ${err.message}`);
       }
     }
   for (const impl of s.impls)
@@ -269,6 +288,7 @@ for (const s of scenarios) {
       dgram: dg?.median ?? null,
       runs: { 'enet-ts': ts?.runs ?? [], C: c?.runs ?? [], ...(dg ? { dgram: dg.runs } : {}) },
       params: s.params,
+      ...(cross ? { cross: Object.fromEntries(CROSS.map((pair) => [pair, cell(pair)?.median ?? null])) } : {}),
     });
   }
   if (s.id === 'B1')
@@ -282,6 +302,7 @@ for (const s of scenarios) {
 }
 
 if (only.includes('B6')) {
+  tick('B6 codecs');
   const codecs = start(process.execPath, [join(root, 'bench', 'roles', 'codecs.mjs'), String(quick ? 100 : 1000)], false);
   try {
     const line = await codecs.wait('', 58000);
@@ -322,6 +343,8 @@ if (only.includes('B6')) {
 
 // ------------------------------------------------------------------ report
 
+if (progress) process.stdout.write(`\r${' '.repeat(70)}\r`);
+
 const fmt = (v) =>
   v === null || v === undefined ? '-' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2);
 const header = ['scenario', 'metric', 'enet-ts', 'C ENet', 'enet-ts / C', 'raw dgram'];
@@ -337,13 +360,25 @@ console.log(
   `\n${RUNS} run(s) per cell, medians; enet-ts / C: higher is better for rates, lower for times and bytes; ${os.cpus().length} cores, node ${process.version}, ${seconds} s`,
 );
 for (const n of notes) console.log(`  ${n}`);
+if (cross) {
+  const crossHeader = ['scenario', 'metric', 'enet-ts', 'C server + enet-ts client', 'enet-ts server + C client', 'C ENet'];
+  const crossTable = [
+    crossHeader,
+    ...rows
+      .filter((r) => r.cross)
+      .map((r) => [r.scenario, r.metric, fmt(r['enet-ts']), fmt(r.cross[CROSS[0]]), fmt(r.cross[CROSS[1]]), fmt(r.C)]),
+  ];
+  const w = crossHeader.map((_, i) => Math.max(...crossTable.map((row) => row[i].length)));
+  console.log('\nmixed pairs (which side costs what):');
+  for (const row of crossTable) console.log(row.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
+}
 
 const dir = join(root, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
-const name = quick ? 'quick' : only.length === ALL.length ? 'latest' : 'partial';
+const name = quick ? 'quick' : 'latest';
 writeFileSync(
   join(dir, `${name}.json`),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, quick, runsPerCell: RUNS, seconds: Number(seconds), rows, notes }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, quick, scenarios: only, runsPerCell: RUNS, seconds: Number(seconds), rows, notes }, null, 2)}\n`,
 );
 writeFileSync(join(dir, `${name}.svg`), chart(rows.filter((r) => r.ratio !== null)));
 console.log(`wrote bench/results/${name}.json and bench/results/${name}.svg`);
@@ -352,8 +387,8 @@ process.exit(failedCells > 0 ? 1 : 0);
 /** A bar chart of enet-ts against C on a log scale, oriented so that a bar to the right is better. */
 function chart(bars) {
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const W = 760;
-  const labelW = 330;
+  const W = 820;
+  const labelW = 390;
   const plotW = W - labelW - 70;
   const H = 70 + bars.length * 26;
   const lo = Math.log2(1 / 128);
