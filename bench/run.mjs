@@ -11,6 +11,8 @@
 //          --progress       a progress line on a terminal (`enet-ts bench` passes it)
 //          --cross          also run the mixed pairs (C server + enet-ts client, enet-ts server +
 //                           C client) of B1-B5, to tell which side costs what; a second table
+//          --pin            server on CPU 0, clients on CPU 1 (taskset): steadier on an idle
+//                           machine, worse when something else holds CPU 1 (so off by default)
 // Every child is killed when this process exits; each role also exits on stdin EOF and has its
 // own watchdog.
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,6 +27,7 @@ const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : u
 const quick = args.includes('--quick');
 const progress = args.includes('--progress') && process.stdout.isTTY === true;
 const cross = args.includes('--cross');
+const pin = args.includes('--pin') && os.cpus().length >= 2;
 const CROSS = ['C/enet-ts', 'enet-ts/C'];
 const RUNS = Number(option('--runs') ?? (quick ? 1 : 3));
 const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'];
@@ -61,8 +64,9 @@ setTimeout(() => {
 const ROLE_WATCHDOG_S = 60;
 
 /** Starts one role; lines of its stdout can be awaited by prefix. */
-function start(file, argv, nice) {
-  const [cmd, list] = nice ? ['nice', ['-n', '5', file, ...argv]] : [file, argv];
+function start(file, argv, nice, cpu = null) {
+  let [cmd, list] = nice ? ['nice', ['-n', '5', file, ...argv]] : [file, argv];
+  if (cpu !== null) [cmd, list] = ['taskset', ['-c', String(cpu), cmd, ...list]];
   const child = spawn(cmd, list, { stdio: ['pipe', 'pipe', 'pipe'], cwd: root });
   children.add(child);
   const name = `${file === process.execPath ? 'node' : file.split('/').pop()} ${argv.filter((a) => !a.startsWith('/')).join(' ')}`;
@@ -204,7 +208,7 @@ const parse = (line) =>
 async function runOnce(impl, s) {
   const [serverImpl, clientImpl] = impl.includes('/') ? impl.split('/') : [impl, impl];
   const kv = (p) => Object.entries({ ...p, watchdog: ROLE_WATCHDOG_S }).map(([k, v]) => `${k}=${v}`);
-  const server = start(...IMPLS[serverImpl]('server', s.sc, kv(s.params)), false);
+  const server = start(...IMPLS[serverImpl]('server', s.sc, kv(s.params)), false, pin ? 0 : null);
   const make = IMPLS[clientImpl];
   const clients = [];
   try {
@@ -212,12 +216,12 @@ async function runOnce(impl, s) {
     if (s.procs) {
       for (let k = 0; k < s.procs; k++) {
         const n = Math.floor(B5_TOTAL / s.procs) + (k < B5_TOTAL % s.procs ? 1 : 0);
-        clients.push(start(...make('client', s.sc, kv({ ...s.params, port, clients: n })), true));
+        clients.push(start(...make('client', s.sc, kv({ ...s.params, port, clients: n })), true, pin ? 1 : null));
       }
       await Promise.all(clients.map((c) => c.wait('CREATED', 40000)));
       server.send('GO');
       for (const c of clients) c.send('GO');
-    } else clients.push(start(...make('client', s.sc, kv({ ...s.params, port })), true));
+    } else clients.push(start(...make('client', s.sc, kv({ ...s.params, port })), true, pin ? 1 : null));
     const reporter = s.reporter === 'client' ? clients[0] : server;
     return parse(await reporter.wait('RESULT', 50000));
   } finally {
@@ -378,7 +382,7 @@ mkdirSync(dir, { recursive: true });
 const name = quick ? 'quick' : 'latest';
 writeFileSync(
   join(dir, `${name}.json`),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, quick, scenarios: only, runsPerCell: RUNS, seconds: Number(seconds), rows, notes }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: os.cpus().length, quick, pinned: pin, scenarios: only, runsPerCell: RUNS, seconds: Number(seconds), rows, notes }, null, 2)}\n`,
 );
 writeFileSync(join(dir, `${name}.svg`), chart(rows.filter((r) => r.ratio !== null)));
 console.log(`wrote bench/results/${name}.json and bench/results/${name}.svg`);
