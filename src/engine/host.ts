@@ -117,6 +117,10 @@ export class Host {
   /** Peers with something new to send since the last pass. */
   private readonly sendQueue: Peer[] = [];
   private readonly markedForSend: Uint8Array;
+  /** The peers not DISCONNECTED, in no particular order (each knows its place: `activeIndex`). */
+  readonly active: Peer[] = [];
+  /** No slot below this index is DISCONNECTED. */
+  private freeHint = 0;
 
   constructor(options: HostOptions, sink: DatagramSink) {
     this.sink = sink;
@@ -145,10 +149,10 @@ export class Host {
   /** Starts a connection to a remote host; returns the peer or null when no slot is free. */
   connect(address: string, port: number, channelCount: number, data: number): Peer | null {
     channelCount = Math.min(Math.max(channelCount, PROTOCOL_MINIMUM_CHANNEL_COUNT), PROTOCOL_MAXIMUM_CHANNEL_COUNT);
-    const peer = this.peers.find((p) => p.state === PeerState.DISCONNECTED);
+    const peer = this.freeSlot();
     if (!peer) return null;
     peer.resetChannels(channelCount);
-    peer.state = PeerState.CONNECTING;
+    this.activate(peer, PeerState.CONNECTING);
     peer.address = address;
     peer.port = port;
     peer.connectID = this.random() >>> 0;
@@ -173,6 +177,37 @@ export class Host {
     v.setUint32(40, data >>> 0);
     peer.queueSystemCommand(Command.CONNECT | COMMAND_FLAG_ACKNOWLEDGE, body);
     return peer;
+  }
+
+  /** The lowest DISCONNECTED slot (as ENet picks), or null when every slot is taken. */
+  freeSlot(): Peer | null {
+    const peers = this.peers;
+    let i = this.freeHint;
+    while (i < peers.length && peers[i]!.state !== PeerState.DISCONNECTED) i++;
+    this.freeHint = i;
+    return i < peers.length ? peers[i]! : null;
+  }
+
+  /** Moves a DISCONNECTED slot into `state` and into the active set. */
+  activate(peer: Peer, state: PeerState): void {
+    if (peer.activeIndex < 0) {
+      peer.activeIndex = this.active.length;
+      this.active.push(peer);
+    }
+    peer.state = state;
+  }
+
+  /** Takes a peer that became DISCONNECTED out of the active set. */
+  deactivate(peer: Peer): void {
+    const i = peer.activeIndex;
+    if (i < 0) return;
+    const last = this.active.pop()!;
+    if (last !== peer) {
+      this.active[i] = last;
+      last.activeIndex = i;
+    }
+    peer.activeIndex = -1;
+    if (peer.incomingPeerID < this.freeHint) this.freeHint = peer.incomingPeerID;
   }
 
   /** Queues a packet to every CONNECTED peer (per-peer refusals are silent, as in ENet). */
@@ -306,19 +341,23 @@ export class Host {
    */
   nextTimeout(): number {
     const now = this.serviceTime;
+    const active = this.active;
     let best = -1;
-    const consider = (due: number) => {
+    for (let i = 0; i < active.length; i++) {
+      const p = active[i]!;
+      if (p.state === PeerState.ZOMBIE) continue;
+      let due: number;
+      if (!p.sentReliableCommands.isEmpty()) due = p.nextTimeout;
+      else if (p.state === PeerState.CONNECTED) due = p.lastReceiveTime + p.pingInterval;
+      else continue;
       const d = ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
       if (best < 0 || d < best) best = d;
-    };
-    let any = false;
-    for (const p of this.peers) {
-      if (p.state === PeerState.DISCONNECTED || p.state === PeerState.ZOMBIE) continue;
-      any = true;
-      if (!p.sentReliableCommands.isEmpty()) consider(p.nextTimeout);
-      else if (p.state === PeerState.CONNECTED) consider(p.lastReceiveTime + p.pingInterval);
     }
-    if (any && this.connectedPeers > 0) consider(this.bandwidthThrottleEpoch + HOST_BANDWIDTH_THROTTLE_INTERVAL);
+    if (this.connectedPeers > 0) {
+      const due = this.bandwidthThrottleEpoch + HOST_BANDWIDTH_THROTTLE_INTERVAL;
+      const d = ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
+      if (best < 0 || d < best) best = d;
+    }
     return best;
   }
 

@@ -50,6 +50,8 @@ export class Peer {
   address = '';
   port = 0;
   state: PeerState = PeerState.DISCONNECTED;
+  /** Place in the host's active set, -1 while DISCONNECTED. */
+  activeIndex = -1;
   /** Channel state, created on first use (an idle channel costs nothing); index < channelCount. */
   channels: Array<Channel | undefined> = [];
   channelCount = 0;
@@ -199,6 +201,7 @@ export class Peer {
     this.outgoingPeerID = PROTOCOL_MAXIMUM_PEER_ID;
     this.connectID = 0;
     this.state = PeerState.DISCONNECTED;
+    this.host.deactivate(this);
     this.incomingBandwidth = 0;
     this.outgoingBandwidth = 0;
     this.incomingBandwidthThrottleEpoch = 0;

@@ -343,18 +343,14 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   let channelCount = data.readUInt32BE(at + 16);
   if (channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
   const connectID = data.readUInt32BE(at + 40);
-  let peer: Peer | null = null;
   let duplicatePeers = 0;
   let halfOpen = 0;
-  for (const current of host.peers) {
-    if (current.state === PeerState.DISCONNECTED) {
-      if (peer === null) peer = current;
-    } else if (current.state !== PeerState.CONNECTING) {
-      if (current.state === PeerState.ACKNOWLEDGING_CONNECT) halfOpen++;
-      if (current.address === address) {
-        if (current.port === port && current.connectID === connectID) return null;
-        duplicatePeers++;
-      }
+  for (const current of host.active) {
+    if (current.state === PeerState.CONNECTING) continue;
+    if (current.state === PeerState.ACKNOWLEDGING_CONNECT) halfOpen++;
+    if (current.address === address) {
+      if (current.port === port && current.connectID === connectID) return null;
+      duplicatePeers++;
     }
   }
   if (halfOpen >= host.maximumHalfOpen) return null;
@@ -362,10 +358,12 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
     host.drop('refused', address, port);
     return null;
   }
-  if (peer === null || duplicatePeers >= host.duplicatePeers) return null;
+  if (duplicatePeers >= host.duplicatePeers) return null;
+  const peer = host.freeSlot();
+  if (peer === null) return null;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
   peer.resetChannels(channelCount);
-  peer.state = PeerState.ACKNOWLEDGING_CONNECT;
+  host.activate(peer, PeerState.ACKNOWLEDGING_CONNECT);
   peer.connectID = connectID;
   peer.address = address;
   peer.port = port;

@@ -28,7 +28,34 @@ import { notifyDisconnect } from './protocol-receive.js';
 
 /** Room for the largest header (4) + checksum (4) before the commands. */
 const COMMANDS_AT = 8;
-const scratch = Buffer.alloc(COMMANDS_AT + PROTOCOL_MAXIMUM_MTU + 64);
+const scratch = new Uint8Array(COMMANDS_AT + PROTOCOL_MAXIMUM_MTU + 64);
+/** Outgoing datagrams are carved from slabs: one allocation per ~50 datagrams instead of one each. */
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A fresh datagram buffer of `length` bytes; it is never reused, so sinks may keep it. */
+function takeDatagram(length: number): Uint8Array {
+  if (slabUsed + length > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab.buffer, slabUsed, length);
+  slabUsed += (length + 7) & ~7;
+  return out;
+}
+
+function put16(at: number, value: number): void {
+  scratch[at] = value >>> 8;
+  scratch[at + 1] = value;
+}
+
+function put32(at: number, value: number): void {
+  scratch[at] = value >>> 24;
+  scratch[at + 1] = value >>> 16;
+  scratch[at + 2] = value >>> 8;
+  scratch[at + 3] = value;
+}
 const compressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU + 64);
 const WINDOW_MASK = (1 << (PEER_FREE_RELIABLE_WINDOWS + 2)) - 1;
 
@@ -51,7 +78,7 @@ const asm: Assembly = { packetSize: 4, commandCount: 0, write: COMMANDS_AT, sent
  * `only` restricts the pass to the peers the host marked as having something new.
  */
 export function sendOutgoingCommands(host: Host, checkForTimeouts: boolean, only: Peer[] | null): void {
-  const list = only ? only.slice() : host.peers;
+  const list = only ? only.slice() : host.active.slice();
   host.clearSendMarks();
   let pass = 0;
   let again = true;
@@ -135,22 +162,21 @@ function emitDatagram(host: Host, peer: Peer): void {
   if (hasPeerID) headerFlags |= peer.outgoingSessionID << HEADER_SESSION_SHIFT;
   const headerLength = (asm.sentTime ? 4 : 2) + (host.checksum ? 4 : 0);
   const start = COMMANDS_AT - headerLength;
-  scratch.writeUInt16BE((peer.outgoingPeerID | headerFlags) & 0xffff, start);
-  if (asm.sentTime) scratch.writeUInt16BE(host.serviceTime & 0xffff, start + 2);
+  put16(start, (peer.outgoingPeerID | headerFlags) & 0xffff);
+  if (asm.sentTime) put16(start + 2, host.serviceTime & 0xffff);
   if (host.checksum) {
     const slot = COMMANDS_AT - 4;
-    scratch.writeUInt32BE(hasPeerID ? peer.connectID : 0, slot);
-    const crc = crc32(scratch.subarray(start, commandsEnd));
-    scratch.writeUInt32BE(crc >>> 0, slot);
+    put32(slot, hasPeerID ? peer.connectID : 0);
+    put32(slot, crc32(scratch.subarray(start, commandsEnd)) >>> 0);
   }
-  let out: Buffer;
+  let out: Uint8Array;
   if (compressedSize > 0) {
-    out = Buffer.allocUnsafe(headerLength + compressedSize);
-    scratch.copy(out, 0, start, COMMANDS_AT);
+    out = takeDatagram(headerLength + compressedSize);
+    out.set(scratch.subarray(start, COMMANDS_AT));
     out.set(compressScratch.subarray(0, compressedSize), headerLength);
   } else {
-    out = Buffer.allocUnsafe(commandsEnd - start);
-    scratch.copy(out, 0, start, commandsEnd);
+    out = takeDatagram(commandsEnd - start);
+    out.set(scratch.subarray(start, commandsEnd));
   }
   peer.lastSendTime = host.serviceTime;
   host.totalSentData += out.length;
@@ -170,9 +196,9 @@ function sendAcknowledgements(peer: Peer): void {
     const w = asm.write;
     scratch[w] = Command.ACKNOWLEDGE;
     scratch[w + 1] = acks[i]!;
-    scratch.writeUInt16BE(acks[i + 1]!, w + 2);
-    scratch.writeUInt16BE(acks[i + 1]!, w + 4);
-    scratch.writeUInt16BE(acks[i + 2]! & 0xffff, w + 6);
+    put16(w + 2, acks[i + 1]!);
+    put16(w + 4, acks[i + 1]!);
+    put16(w + 6, acks[i + 2]! & 0xffff);
     asm.write = w + 8;
     asm.packetSize += 8;
     asm.commandCount++;
@@ -188,35 +214,38 @@ function writeCommand(cmd: OutgoingCommand): void {
   const number = cmd.command & COMMAND_MASK;
   scratch[w] = cmd.command;
   scratch[w + 1] = cmd.channelID;
-  scratch.writeUInt16BE(cmd.reliableSequenceNumber, w + 2);
+  put16(w + 2, cmd.reliableSequenceNumber);
   let p = w + COMMAND_SIZES[number]!;
   switch (number) {
     case Command.SEND_RELIABLE:
-      scratch.writeUInt16BE(cmd.fragmentLength, w + 4);
+      put16(w + 4, cmd.fragmentLength);
       break;
     case Command.SEND_UNRELIABLE:
-      scratch.writeUInt16BE(cmd.unreliableSequenceNumber, w + 4);
-      scratch.writeUInt16BE(cmd.fragmentLength, w + 6);
+      put16(w + 4, cmd.unreliableSequenceNumber);
+      put16(w + 6, cmd.fragmentLength);
       break;
     case Command.SEND_UNSEQUENCED:
-      scratch.writeUInt16BE(cmd.unsequencedGroup, w + 4);
-      scratch.writeUInt16BE(cmd.fragmentLength, w + 6);
+      put16(w + 4, cmd.unsequencedGroup);
+      put16(w + 6, cmd.fragmentLength);
       break;
     case Command.SEND_FRAGMENT:
     case Command.SEND_UNRELIABLE_FRAGMENT:
-      scratch.writeUInt16BE(cmd.startSequenceNumber, w + 4);
-      scratch.writeUInt16BE(cmd.fragmentLength, w + 6);
-      scratch.writeUInt32BE(cmd.fragmentCount, w + 8);
-      scratch.writeUInt32BE(cmd.fragmentNumber, w + 12);
-      scratch.writeUInt32BE(cmd.packet!.length, w + 16);
-      scratch.writeUInt32BE(cmd.fragmentOffset, w + 20);
+      put16(w + 4, cmd.startSequenceNumber);
+      put16(w + 6, cmd.fragmentLength);
+      put32(w + 8, cmd.fragmentCount);
+      put32(w + 12, cmd.fragmentNumber);
+      put32(w + 16, cmd.packet!.length);
+      put32(w + 20, cmd.fragmentOffset);
       break;
     default:
       if (cmd.body !== null) scratch.set(cmd.body, w + 4);
   }
-  if (cmd.packet !== null && cmd.fragmentLength > 0) {
-    scratch.set(cmd.packet.subarray(cmd.fragmentOffset, cmd.fragmentOffset + cmd.fragmentLength), p);
-    p += cmd.fragmentLength;
+  const packet = cmd.packet;
+  const length = cmd.fragmentLength;
+  if (packet !== null && length > 0) {
+    if (length === packet.length) scratch.set(packet, p);
+    else scratch.set(packet.subarray(cmd.fragmentOffset, cmd.fragmentOffset + length), p);
+    p += length;
   }
   asm.write = p;
 }
