@@ -42,7 +42,17 @@ export interface ENetWarning {
 interface Waiter {
   carry: boolean;
   resolve: (e: ConnectionEvent) => void;
-  timer: NodeJS.Timeout | null;
+  /** The timeout: a timer, or for service(0) an immediate (one event-loop turn, no 1 ms timer floor). */
+  timer: NodeJS.Timeout | NodeJS.Immediate | null;
+}
+
+/** Cancels a waiter's timeout. */
+function cancelWait(w: Waiter): void {
+  const t = w.timer;
+  if (t === null) return;
+  w.timer = null;
+  if ('refresh' in t) clearTimeout(t);
+  else clearImmediate(t);
 }
 
 const INACTIVE = "The ENetConnection instance isn't currently active: call createHost() or createHostBound() first.";
@@ -435,7 +445,7 @@ export class ENetConnection implements PeerOwner {
     if (this.errorPending && this.waiters.length > 0) {
       this.errorPending = false;
       const w = this.waiters.shift()!;
-      if (w.timer !== null) clearTimeout(w.timer);
+      cancelWait(w);
       w.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
     }
     while (this.waiters.length > 0 && this.host !== null && this.host.hasDispatch()) {
@@ -443,7 +453,7 @@ export class ENetConnection implements PeerOwner {
       const e = this.nextEvent(w.carry);
       if (e === null) break;
       this.waiters.shift();
-      if (w.timer !== null) clearTimeout(w.timer);
+      cancelWait(w);
       w.resolve(e);
     }
   }
@@ -471,14 +481,12 @@ export class ENetConnection implements PeerOwner {
     if (ready !== null) return Promise.resolve(ready);
     return new Promise((resolve) => {
       const waiter: Waiter = { carry, resolve, timer: null };
-      waiter.timer = setTimeout(
-        () => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
-        },
-        Math.max(0, timeoutMs),
-      );
+      const expire = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
+      };
+      waiter.timer = timeoutMs <= 0 ? setImmediate(expire) : setTimeout(expire, timeoutMs);
       this.waiters.push(waiter);
     });
   }
@@ -486,7 +494,8 @@ export class ENetConnection implements PeerOwner {
   /**
    * Waits up to `timeoutMs` for the next event: CONNECT, DISCONNECT, RECEIVE (the packet goes to
    * the peer's queue: `event.peer.getPacket()`), or NONE when the time passes. Resolves as soon
-   * as an event is available; it never busy-waits, and `service(0)` still yields to I/O once.
+   * as an event is available; it never busy-waits. `service(0)` with nothing ready resolves NONE
+   * after one event-loop turn (setImmediate), so a polling loop neither spins nor waits for a timer.
    * On a destroyed (or never created) connection it resolves with EventType.ERROR, as Godot.
    */
   service(timeoutMs = 0): Promise<ServiceEvent> {
@@ -579,7 +588,7 @@ export class ENetConnection implements PeerOwner {
     this.dtlsClient = null;
     this.errorPending = false;
     for (const w of this.waiters.splice(0)) {
-      if (w.timer !== null) clearTimeout(w.timer);
+      cancelWait(w);
       w.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
     }
   }

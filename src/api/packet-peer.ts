@@ -47,8 +47,10 @@ export class ENetPacketPeer {
 
   /** @internal */ peer: Peer | null;
   private readonly owner: PeerOwner;
-  private readonly queue: QueuedPacket[] = [];
+  /** Received packets in `queue[queueHead..queueTail)`; the array keeps its capacity when drained. */
+  private readonly queue: Array<QueuedPacket | undefined> = [];
   private queueHead = 0;
+  private queueTail = 0;
   private packetError: ENetErrorCode | 'OK' = 'OK';
   private lastFlags = 0;
   private lastChannel = 0;
@@ -78,7 +80,9 @@ export class ENetPacketPeer {
 
   /** @internal Appends a received packet to this peer's queue. */
   pushPacket(data: Uint8Array, flags: number, channel: number): void {
-    this.queue.push({ data, flags, channel });
+    if (this.queueTail < this.queue.length) this.queue[this.queueTail] = { data, flags, channel };
+    else this.queue.push({ data, flags, channel });
+    this.queueTail++;
   }
 
   /** True while the wrapper is attached to a connection slot. */
@@ -154,7 +158,7 @@ export class ENetPacketPeer {
 
   /** Number of received packets waiting in this peer's queue. */
   getAvailablePacketCount(): number {
-    return this.queue.length - this.queueHead;
+    return this.queueTail - this.queueHead;
   }
 
   /**
@@ -167,17 +171,19 @@ export class ENetPacketPeer {
       this.packetError = 'ERR_UNCONFIGURED';
       return new Uint8Array(0);
     }
-    if (this.queueHead >= this.queue.length) {
+    if (this.queueHead >= this.queueTail) {
       this.packetError = 'ERR_UNAVAILABLE';
       return new Uint8Array(0);
     }
     const p = this.queue[this.queueHead]!;
-    this.queue[this.queueHead++] = undefined as unknown as QueuedPacket;
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
+    this.queue[this.queueHead++] = undefined;
+    if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
-    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queueTail = 0;
+      if (this.queue.length > 4096) this.queue.length = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queueTail) {
       this.queue.splice(0, this.queueHead);
+      this.queueTail -= this.queueHead;
       this.queueHead = 0;
     }
     this.lastFlags = p.flags;

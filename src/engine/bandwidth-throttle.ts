@@ -23,12 +23,12 @@ export function bandwidthThrottle(host: Host): void {
   if (host.outgoingBandwidth !== 0) {
     dataTotal = 0;
     bandwidth = Math.floor((host.outgoingBandwidth * elapsedTime) / 1000);
-    for (const p of host.peers) if (active(p)) dataTotal += p.outgoingDataTotal;
+    for (const p of host.active) if (active(p)) dataTotal += p.outgoingDataTotal;
   }
   while (peersRemaining > 0 && needsAdjustment) {
     needsAdjustment = false;
     throttle = dataTotal <= bandwidth ? PEER_PACKET_THROTTLE_SCALE : Math.floor((bandwidth * PEER_PACKET_THROTTLE_SCALE) / dataTotal);
-    for (const p of host.peers) {
+    for (const p of host.active) {
       if (!active(p) || p.incomingBandwidth === 0 || p.outgoingBandwidthThrottleEpoch === timeCurrent) continue;
       const peerBandwidth = Math.floor((p.incomingBandwidth * elapsedTime) / 1000);
       if (Math.floor((throttle * p.outgoingDataTotal) / PEER_PACKET_THROTTLE_SCALE) <= peerBandwidth) continue;
@@ -45,7 +45,7 @@ export function bandwidthThrottle(host: Host): void {
   }
   if (peersRemaining > 0) {
     throttle = dataTotal <= bandwidth ? PEER_PACKET_THROTTLE_SCALE : Math.floor((bandwidth * PEER_PACKET_THROTTLE_SCALE) / dataTotal);
-    for (const p of host.peers) {
+    for (const p of host.active) {
       if (!active(p) || p.outgoingBandwidthThrottleEpoch === timeCurrent) continue;
       p.packetThrottleLimit = throttle;
       if (p.packetThrottle > p.packetThrottleLimit) p.packetThrottle = p.packetThrottleLimit;
@@ -63,7 +63,7 @@ export function bandwidthThrottle(host: Host): void {
       while (peersRemaining > 0 && needsAdjust) {
         needsAdjust = false;
         bandwidthLimit = Math.floor(bandwidth / peersRemaining);
-        for (const p of host.peers) {
+        for (const p of host.active) {
           if (!active(p) || p.incomingBandwidthThrottleEpoch === timeCurrent) continue;
           if (p.outgoingBandwidth > 0 && p.outgoingBandwidth >= bandwidthLimit) continue;
           p.incomingBandwidthThrottleEpoch = timeCurrent;
@@ -73,7 +73,7 @@ export function bandwidthThrottle(host: Host): void {
         }
       }
     }
-    for (const p of host.peers) {
+    for (const p of host.active) {
       if (!active(p)) continue;
       const body = new Uint8Array(8);
       const v = new DataView(body.buffer);

@@ -47,6 +47,11 @@ export class IncomingCommand implements ListNode {
   /** Fragments received so far and their offsets (fragmented packets, until complete). */
   pieces: Uint8Array[] | null = null;
   pieceOffsets: number[] | null = null;
+  /** Storage the pieces are copied into (several fragments per allocation); charged to `reserved`. */
+  chunk: Uint8Array | null = null;
+  chunkUsed = 0;
+  /** Fragment bytes received so far. */
+  receivedBytes = 0;
   /** Bytes this reassembly holds against the peer's and host's reassembly budgets. */
   reserved = 0;
   /** Packet flags reported to the application (RELIABLE, UNSEQUENCED, UNRELIABLE_FRAGMENT or 0). */

@@ -38,6 +38,9 @@ const EMPTY = new Uint8Array(0);
 export const DISCARDED: unique symbol = Symbol('discarded');
 
 /** One peer slot of a host: the state of a connection and its queues. */
+/** Bytes of fragment storage allocated at a time per reassembly. */
+const REASSEMBLY_CHUNK = 64 * 1024;
+
 export class Peer {
   readonly host: Host;
   /** This slot's index: the id the remote puts in datagrams it sends us. */
@@ -641,9 +644,23 @@ export class Peer {
     if (fragments[word]! & bit) return 'duplicate';
     let len = bytes.length;
     if (offset + len > cmd.totalLength) len = cmd.totalLength - offset;
-    if (!this.reserve(cmd, len)) return 'full';
+    let chunk = cmd.chunk;
+    if (chunk === null || cmd.chunkUsed + len > chunk.length) {
+      // A new chunk for this and the next fragments, sized by what is still missing (so memory
+      // follows what arrives); near the reassembly caps, just this fragment's bytes.
+      const size = Math.max(len, Math.min(REASSEMBLY_CHUNK, cmd.totalLength - cmd.receivedBytes));
+      if (this.reserve(cmd, size)) chunk = new Uint8Array(size);
+      else if (size > len && this.reserve(cmd, len)) chunk = new Uint8Array(len);
+      else return 'full';
+      cmd.chunk = chunk;
+      cmd.chunkUsed = 0;
+    }
     fragments[word] = fragments[word]! | bit;
-    cmd.pieces!.push(Uint8Array.prototype.slice.call(bytes, 0, len));
+    const piece = chunk.subarray(cmd.chunkUsed, cmd.chunkUsed + len);
+    piece.set(len === bytes.length ? bytes : bytes.subarray(0, len));
+    cmd.chunkUsed += len;
+    cmd.receivedBytes += len;
+    cmd.pieces!.push(piece);
     cmd.pieceOffsets!.push(offset);
     cmd.fragmentsRemaining--;
     if (cmd.fragmentsRemaining > 0) return 'stored';
@@ -655,6 +672,7 @@ export class Peer {
     cmd.pieces = null;
     cmd.pieceOffsets = null;
     cmd.fragments = null;
+    cmd.chunk = null;
     this.unreserve(cmd);
     return 'done';
   }

@@ -4,6 +4,29 @@ import { isIP } from 'node:net';
 import { HOST_RECEIVE_BUFFER_SIZE, HOST_SEND_BUFFER_SIZE } from '../protocol/constants.js';
 import { unmapAddress } from './address.js';
 
+/**
+ * The socket's lookup: destinations are always IP literals here (host names are resolved once,
+ * by `resolve()`), so they are passed straight through, synchronously. Node's default would run
+ * dns.lookup (an IPv6 regex and a process.nextTick) on every datagram.
+ */
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  let kind = literalKinds.get(address);
+  if (kind === undefined) {
+    kind = isIP(address);
+    if (literalKinds.size > 4096) literalKinds.clear();
+    literalKinds.set(address, kind);
+  }
+  if (kind !== 0) callback(null, address, kind);
+  else dns.lookup(address, family as dns.LookupOneOptions, callback);
+}
+
+/** isIP() results by destination string (isIP runs a long regex for IPv6 and mapped addresses). */
+const literalKinds = new Map<string, number>();
+
 /** Receives datagrams from a {@link UdpTransport}; addresses are already unmapped. */
 export type DatagramHandler = (data: Buffer, address: string, port: number) => void;
 
@@ -46,6 +69,7 @@ export class UdpTransport {
           ipv6Only: false,
           recvBufferSize: HOST_RECEIVE_BUFFER_SIZE,
           sendBufferSize: HOST_SEND_BUFFER_SIZE,
+          lookup: literalLookup as unknown as dgram.SocketOptions['lookup'],
         });
         const onError = (err: Error) => {
           socket.close();
