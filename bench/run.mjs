@@ -129,7 +129,7 @@ function start(file, argv, nice, cpu = null) {
 
 const cSource = join(root, 'bench', 'c', 'enet_bench.c');
 const cBin = join(root, 'bench', 'c', 'bin', 'enet_bench');
-const nodeRole = (script) => (role, sc, kv) => [process.execPath, ['--expose-gc', join(root, 'bench', 'roles', script), role, sc, ...kv]];
+const nodeRole = (script) => (role, sc, kv) => [process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', join(root, 'bench', 'roles', script), role, sc, ...kv]];
 const IMPLS = {
   'enet-ts': nodeRole('ts.mjs'),
   C: (role, sc, kv) => [cBin, [role, sc, ...kv]],
@@ -163,7 +163,7 @@ const scenarios = [
     sc: 'b3',
     impls: ['enet-ts', 'C'],
     reporter: 'client',
-    params: { size: quick ? MiB : 8 * MiB },
+    params: { size: quick ? MiB : 8 * MiB, warmup: quick ? 0 : 2 },
     rows: [{ metric: `one ${quick ? 1 : 8} MiB reliable packet: ms until received`, better: 'lower', value: (r) => r.ms }],
   },
   {
@@ -171,7 +171,7 @@ const scenarios = [
     sc: 'b4',
     impls: ['enet-ts', 'C', 'dgram'],
     reporter: 'client',
-    params: { count: quick ? 300 : 5000, warmup: quick ? 30 : 200, size: 32 },
+    params: { count: quick ? 300 : 5000, warmup: quick ? 30 : 5000, size: 32 },
     rows: [
       { metric: '32 B reliable ping-pong: RTT median µs', better: 'lower', value: (r) => r.median_us },
       { metric: '32 B reliable ping-pong: RTT p99 µs', better: 'lower', value: (r) => r.p99_us },

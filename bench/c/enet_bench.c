@@ -9,7 +9,8 @@
  *                                            ends it; the time is first to last message received)
  *   b2  reliable messages, bounded in flight count, size, window, credit (the receiver sends a
  *                                            4-byte credit on channel 1 every `credit` messages)
- *   b3  one big reliable packet              size (the receiver answers with 1 byte)
+ *   b3  one big reliable packet              size, warmup (transfers before the timed one;
+ *                                            the receiver answers each with 1 byte)
  *   b4  reliable ping-pong                   count, warmup, size
  *   b5  many clients connect                 clients (this process), total (all processes);
  *                                            the client prints CREATED and connects on "GO"
@@ -215,6 +216,15 @@ static int client(const char *sc) {
       }
     }
   } else if (!strcmp(sc, "b3")) {
+    for (long w = param("warmup", 0); w > 0; w--) { /* warm-up transfers, as the enet-ts side */
+      send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
+      enet_host_flush(h);
+      for (;;)
+        if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
+          enet_packet_destroy(e.packet);
+          break;
+        }
+    }
     double t0 = now_ms();
     send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
     enet_host_flush(h);

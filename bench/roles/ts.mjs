@@ -134,25 +134,15 @@ async function client() {
   const size = param('size', 64);
   const msg = bytes(size);
   if (sc === 'b1') {
-    // Queue a batch, flush, then give the connection one turn of I/O before the next batch.
-    // (C: enet_host_flush + enet_host_service(host, &e, 0). enet-ts's service(0) waits for a
-    // 1 ms timer when no event is ready, so the sender yields with setImmediate instead and the
-    // sender's events, if any, are drained by service() as they come; pump=service0 uses
-    // service(0) like the C code does, to measure that cost.)
+    // Queue a batch, flush, then service(0) until no event is ready, exactly as the C sender
+    // (enet_host_flush + enet_host_service(host, &e, 0)); service(0) with nothing ready resolves
+    // after one event-loop turn.
     const batch = param('batch', 100);
-    const service0 = rest.includes('pump=service0');
-    let pending = false;
     for (let i = 0; i < count; i += batch) {
       for (let k = 0; k < batch && i + k < count; k++) peer.send(0, msg, 0);
       conn.flush();
-      if (service0) while ((await conn.service(0)).type !== EventType.NONE);
-      else {
-        await new Promise((r) => setImmediate(r));
-        if (!pending) {
-          pending = true;
-          conn.service(0).then(() => (pending = false));
-        }
-      }
+      for (let e = await conn.service(0); e.type !== EventType.NONE; e = await conn.service(0))
+        if (e.type === EventType.RECEIVE) peer.getPacket();
     }
     peer.send(1, bytes(1), RELIABLE);
     conn.flush();
@@ -173,6 +163,12 @@ async function client() {
       }
     }
   } else if (sc === 'b3') {
+    // Warm-up transfers of the same packet first (as the C side), then the measured one.
+    for (let w = 0; w < param('warmup', 0); w++) {
+      peer.send(0, msg, RELIABLE);
+      conn.flush();
+      await receive(conn, peer);
+    }
     const t0 = performance.now();
     peer.send(0, msg, RELIABLE);
     conn.flush();
