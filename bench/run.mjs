@@ -129,7 +129,12 @@ function start(file, argv, nice, cpu = null) {
 
 const cSource = join(root, 'bench', 'c', 'enet_bench.c');
 const cBin = join(root, 'bench', 'c', 'bin', 'enet_bench');
-const nodeRole = (script) => (role, sc, kv) => [process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', join(root, 'bench', 'roles', script), role, sc, ...kv]];
+/** Extra node flags for the node roles (e.g. BENCH_NODE_FLAGS=--max-semi-space-size=1). */
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const nodeRole = (script) => (role, sc, kv) => [
+  process.execPath,
+  [...nodeFlags, '--expose-gc', join(root, 'bench', 'roles', script), role, sc, ...kv],
+];
 const IMPLS = {
   'enet-ts': nodeRole('ts.mjs'),
   C: (role, sc, kv) => [cBin, [role, sc, ...kv]],
