@@ -152,7 +152,7 @@ const scenarios = [
     sc: 'b1',
     impls: ['enet-ts', 'C', 'dgram'],
     reporter: 'server',
-    params: { count: quick ? 20000 : 500000, size: 64, batch: 100 },
+    params: { count: quick ? 20000 : 500000, size: 64, batch: 100, pack: 17 },
     rows: [{ metric: 'unreliable 64 B one way: messages/s received', better: 'higher', value: (r) => r.received / (r.ms / 1000) }],
   },
   {

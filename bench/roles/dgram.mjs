@@ -1,6 +1,7 @@
-// Raw node:dgram rows of `npm run bench`: the B1 one-way flood (one datagram per message, same
-// count, size and batching as the ENet senders) and the B4 ping-pong, with no protocol at all —
-// the physical limit of Node's UDP on this machine.
+// Raw node:dgram rows of `npm run bench`: the B1 one-way flood and the B4 ping-pong, with no
+// protocol at all — the physical limit of Node's UDP on this machine. B1 packs `pack` messages
+// (each with an 8-byte header, as an ENet SEND_UNRELIABLE command) into one datagram, as ENet
+// does (~17 per datagram at 64 B), with the same count and batching as the ENet senders.
 // Usage: node bench/roles/dgram.mjs server b1|b4 | client b1|b4 port=P [key=value ...]
 // Exits on stdin EOF or after `watchdog` seconds (default 60).
 import dgram from 'node:dgram';
@@ -20,16 +21,18 @@ if (role === 'server') {
   let first = 0;
   let last = 0;
   let reported = false;
+  let datagrams = 0;
   sock.on('message', (m, r) => {
     if (sc === 'b4') return sock.send(m, r.port, r.address);
     if (m.length === 1) {
-      if (!reported) out(`RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${count}`);
+      if (!reported) out(`RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${datagrams}`);
       reported = true;
       return;
     }
     last = performance.now();
     if (!count) first = last;
-    count++;
+    count += m[0]; // messages in this datagram
+    datagrams++;
   });
   sock.bind(0, '127.0.0.1', () => out(`READY ${sock.address().port}`));
 } else {
@@ -40,8 +43,13 @@ if (role === 'server') {
     sock.connect(port, '127.0.0.1', async () => {
       if (sc === 'b1') {
         const batch = param('batch', 100);
+        const pack = param('pack', 1);
+        const size = param('size', 64);
+        const datagram = (n) => Buffer.alloc(n * (size + 8), 0x5a).fill(n, 0, 1);
+        const full = datagram(pack);
         for (let i = 0; i < count; i += batch) {
-          for (let k = 0; k < batch && i + k < count; k++) sock.send(msg);
+          const inBatch = Math.min(batch, count - i);
+          for (let k = 0; k < inBatch; k += pack) sock.send(k + pack <= inBatch ? full : datagram(inBatch - k));
           await new Promise((r) => setImmediate(r));
         }
         // The end marker, repeated (it is not reliable) until the orchestrator ends this process.

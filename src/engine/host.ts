@@ -112,6 +112,8 @@ export class Host {
   onDrop: ((reason: DropReason, address: string, port: number) => void) | null = null;
   readonly sink: DatagramSink;
   readonly random: () => number;
+  /** The event checkEvents() returns, refilled on every call. */
+  private readonly event: HostEvent = { type: 'receive', peer: null as unknown as Peer, data: 0, channelID: 0, packet: null, packetFlags: 0 };
   private readonly dispatchQueue: Peer[] = [];
   private dispatchHead = 0;
   /** Peers with something new to send since the last pass. */
@@ -283,7 +285,22 @@ export class Host {
     return this.dispatchHead < this.dispatchQueue.length;
   }
 
-  /** Returns the next event, or null (enet_host_check_events). */
+  /** Fills and returns the shared event object. */
+  private emit(type: HostEvent['type'], peer: Peer, data: number, channelID: number, packet: Uint8Array | null, packetFlags: number): HostEvent {
+    const e = this.event;
+    e.type = type;
+    e.peer = peer;
+    e.data = data;
+    e.channelID = channelID;
+    e.packet = packet;
+    e.packetFlags = packetFlags;
+    return e;
+  }
+
+  /**
+   * Returns the next event, or null (enet_host_check_events). The returned object is reused by
+   * the next call: copy what you keep.
+   */
   checkEvents(): HostEvent | null {
     const q = this.dispatchQueue;
     while (this.dispatchHead < q.length) {
@@ -298,31 +315,24 @@ export class Host {
       if (peer.connectEventPending) {
         peer.connectEventPending = false;
         if (peer.state === PeerState.ZOMBIE || !peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
-        return { type: 'connect', peer, data: peer.eventData, channelID: 0, packet: null, packetFlags: 0 };
+        return this.emit('connect', peer, peer.eventData, 0, null, 0);
       }
       switch (peer.state) {
         case PeerState.CONNECTION_PENDING:
         case PeerState.CONNECTION_SUCCEEDED:
           peer.changeState(PeerState.CONNECTED);
-          return { type: 'connect', peer, data: peer.eventData, channelID: 0, packet: null, packetFlags: 0 };
+          return this.emit('connect', peer, peer.eventData, 0, null, 0);
         case PeerState.ZOMBIE: {
           this.recalculateBandwidthLimits = true;
           const data = peer.eventData;
           peer.reset();
-          return { type: 'disconnect', peer, data, channelID: 0, packet: null, packetFlags: 0 };
+          return this.emit('disconnect', peer, data, 0, null, 0);
         }
         case PeerState.CONNECTED: {
           const cmd = peer.receive();
           if (!cmd) continue;
           if (!peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
-          return {
-            type: 'receive',
-            peer,
-            data: 0,
-            channelID: cmd.channelID,
-            packet: cmd.packet,
-            packetFlags: cmd.packetFlags,
-          };
+          return this.emit('receive', peer, 0, cmd.channelID, cmd.packet, cmd.packetFlags);
         }
         default:
           continue;

@@ -64,7 +64,7 @@ export class SimulatedNetwork {
   /** Lets every host drain its events into its `events` array. */
   private collect(): void {
     for (const node of this.nodes.values()) {
-      for (let e = node.host.checkEvents(); e !== null; e = node.host.checkEvents()) node.events.push(e);
+      for (let e = node.host.checkEvents(); e !== null; e = node.host.checkEvents()) node.events.push({ ...e });
     }
   }
 
