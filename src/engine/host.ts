@@ -113,7 +113,14 @@ export class Host {
   readonly sink: DatagramSink;
   readonly random: () => number;
   /** The event checkEvents() returns, refilled on every call. */
-  private readonly event: HostEvent = { type: 'receive', peer: null as unknown as Peer, data: 0, channelID: 0, packet: null, packetFlags: 0 };
+  private readonly event: HostEvent = {
+    type: 'receive',
+    peer: null as unknown as Peer,
+    data: 0,
+    channelID: 0,
+    packet: null,
+    packetFlags: 0,
+  };
   private readonly dispatchQueue: Peer[] = [];
   private dispatchHead = 0;
   /** Peers with something new to send since the last pass. */
@@ -286,7 +293,14 @@ export class Host {
   }
 
   /** Fills and returns the shared event object. */
-  private emit(type: HostEvent['type'], peer: Peer, data: number, channelID: number, packet: Uint8Array | null, packetFlags: number): HostEvent {
+  private emit(
+    type: HostEvent['type'],
+    peer: Peer,
+    data: number,
+    channelID: number,
+    packet: Uint8Array | null,
+    packetFlags: number,
+  ): HostEvent {
     const e = this.event;
     e.type = type;
     e.peer = peer;
