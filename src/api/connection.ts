@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { PACKET_FLAGS_ALLOWED, PROTOCOL_MAXIMUM_PEER_ID } from '../protocol/constants.js';
 import { Host, type DropReason, type HostEvent } from '../engine/host.js';
 import type { Peer } from '../engine/peer.js';
@@ -56,6 +56,17 @@ function cancelWait(w: Waiter): void {
 }
 
 const INACTIVE = "The ENetConnection instance isn't currently active: call createHost() or createHostBound() first.";
+
+/** Crypto-quality 32-bit connect ids, drawn from a pooled buffer (randomBytes(4) per connect is slow). */
+const randomPool = new Uint32Array(256);
+let randomLeft = 0;
+function randomConnectID(): number {
+  if (randomLeft === 0) {
+    randomFillSync(randomPool);
+    randomLeft = randomPool.length;
+  }
+  return randomPool[--randomLeft]!;
+}
 
 /** Monotonic milliseconds as the engine wants them (u32). */
 function clock(): number {
@@ -170,7 +181,7 @@ export class ENetConnection implements PeerOwner {
         channelLimit: maxChannels,
         incomingBandwidth: inBandwidth,
         outgoingBandwidth: outBandwidth,
-        random: () => randomBytes(4).readUInt32BE(0),
+        random: randomConnectID,
       },
       (data, address, p) => this.output(data, address, p),
     );

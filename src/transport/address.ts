@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 
 /** Strips the IPv4-mapped prefix (`::ffff:a.b.c.d` → `a.b.c.d`); other addresses are returned as they are. */
 export function unmapAddress(address: string): string {
+  if (address.length < 8 || address.charCodeAt(0) !== 58 /* ':' */) return address; // IPv4, or IPv6 not starting with '::'
   const lower = address.toLowerCase();
   if (lower.startsWith('::ffff:') && isIP(address.slice(7)) === 4) return address.slice(7);
   return address;
