@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { compileC } from './cbuild.js';
+import { OutputWaiters, lineSplitter } from './lines.js';
 
 /** One JSON line reported by the C peer. */
 // biome-ignore lint/suspicious/noExplicitAny: free-form JSON events from the C program
@@ -20,33 +21,32 @@ export class CPeer {
   readonly events: CEvent[] = [];
   port = 0;
   private readonly child: ChildProcess;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new OutputWaiters();
   private stderr = '';
   private exited = false;
 
   private constructor(args: string[]) {
     const bin = compileC('interop_peer');
     this.child = spawn(bin, [...args, '--max-seconds', '120'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let buf = '';
-    this.child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        try {
-          this.events.push(JSON.parse(line) as CEvent);
-        } catch {
-          this.events.push({ event: 'garbage', line });
-        }
-      }
-      for (const w of this.waiters) w();
-    });
+    this.child.stdout!.on(
+      'data',
+      lineSplitter(
+        (line) => {
+          try {
+            this.events.push(JSON.parse(line) as CEvent);
+          } catch {
+            this.events.push({ event: 'garbage', line });
+          }
+        },
+        () => this.waiters.notify(),
+      ),
+    );
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
     this.child.on('exit', () => {
       this.exited = true;
-      for (const w of this.waiters) w();
+      this.waiters.notify();
     });
   }
 
@@ -65,24 +65,15 @@ export class CPeer {
 
   /** Resolves with the first event at index ≥ `from` matching `pred`; rejects on timeout or exit. */
   waitFor(pred: (e: CEvent) => boolean, ms = 10000, what = 'event', from = 0): Promise<CEvent> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        for (let i = from; i < this.events.length; i++) if (pred(this.events[i]!)) return done(null, this.events[i]);
-        if (this.exited) done(new Error(`C peer exited before ${what}: ${this.stderr} ${JSON.stringify(this.events.slice(-5))}`));
-      };
-      const timer = setTimeout(
-        () => done(new Error(`timed out waiting for ${what}; last events ${JSON.stringify(this.events.slice(-5))}`)),
-        ms,
-      );
-      const done = (err: Error | null, e?: CEvent) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        if (err) reject(err);
-        else resolve(e!);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.wait(
+      () => {
+        for (let i = from; i < this.events.length; i++) if (pred(this.events[i]!)) return this.events[i];
+        return undefined;
+      },
+      () => (this.exited ? `C peer exited before ${what}: ${this.stderr} ${JSON.stringify(this.events.slice(-5))}` : null),
+      ms,
+      () => `timed out waiting for ${what}; last events ${JSON.stringify(this.events.slice(-5))}`,
+    );
   }
 
   /** Resolves when `condition` holds (checked once per output chunk); rejects on timeout or exit. */

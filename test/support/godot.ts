@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './cbuild.js';
+import { OutputWaiters, lineSplitter } from './lines.js';
 
 /** A free UDP port on 127.0.0.1 (bound and released; Godot 3.2 cannot report its own port). */
 export async function freeUdpPort(): Promise<number> {
@@ -20,7 +21,7 @@ export async function freeUdpPort(): Promise<number> {
 export class GodotProcess {
   readonly lines: string[] = [];
   private readonly child: ChildProcess;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new OutputWaiters();
   private exited = false;
   /** Godot writes logs/ into its working directory: give it a temporary one. */
   private readonly dir = mkdtempSync(join(tmpdir(), 'enet-ts-godot-'));
@@ -30,41 +31,26 @@ export class GodotProcess {
       cwd: this.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        this.lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-      for (const w of this.waiters) w();
-    };
+    const onData = lineSplitter(
+      (l) => this.lines.push(l),
+      () => this.waiters.notify(),
+    );
     this.child.stdout!.on('data', onData);
     this.child.stderr!.on('data', onData);
     this.child.on('exit', () => {
       this.exited = true;
-      for (const w of this.waiters) w();
+      this.waiters.notify();
     });
   }
 
   /** Resolves with the first output line matching `re`; rejects on timeout or exit. */
   waitFor(re: RegExp, ms = 20000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const line = this.lines.find((l) => re.test(l));
-        if (line !== undefined) done(null, line);
-        else if (this.exited) done(new Error(`godot exited before ${re}; output:\n${this.lines.join('\n')}`));
-      };
-      const timer = setTimeout(() => done(new Error(`timed out waiting for ${re}; output:\n${this.lines.join('\n')}`)), ms);
-      const done = (err: Error | null, line?: string) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        if (err) reject(err);
-        else resolve(line!);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.wait(
+      () => this.lines.find((l) => re.test(l)),
+      () => (this.exited ? `godot exited before ${re}; output:\n${this.lines.join('\n')}` : null),
+      ms,
+      () => `timed out waiting for ${re}; output:\n${this.lines.join('\n')}`,
+    );
   }
 
   /** Kills the process and waits for it to exit. */

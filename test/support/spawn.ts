@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from './cbuild.js';
+import { OutputWaiters, lineSplitter } from './lines.js';
 
 /** A spawned node process with its output lines; killed by close(). */
 export class Proc {
@@ -7,49 +8,40 @@ export class Proc {
   readonly err: string[] = [];
   readonly child: ChildProcess;
   readonly exited: Promise<number>;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new OutputWaiters();
 
   constructor(args: string[]) {
     this.child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    const lines = (into: string[]) => {
-      let buf = '';
-      return (d: Buffer) => {
-        buf += d.toString();
-        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-          into.push(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-        for (const w of this.waiters) w();
-      };
-    };
-    this.child.stdout!.on('data', lines(this.out));
-    this.child.stderr!.on('data', lines(this.err));
+    this.child.stdout!.on(
+      'data',
+      lineSplitter(
+        (l) => this.out.push(l),
+        () => this.waiters.notify(),
+      ),
+    );
+    this.child.stderr!.on(
+      'data',
+      lineSplitter(
+        (l) => this.err.push(l),
+        () => this.waiters.notify(),
+      ),
+    );
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code) => {
         resolve(code ?? -1);
-        for (const w of this.waiters) w();
+        this.waiters.notify();
       }),
     );
   }
 
   /** Resolves with the first stdout line matching `re`. */
   waitFor(re: RegExp, ms = 10000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const l = this.out.find((x) => re.test(x));
-        if (l !== undefined) done(null, l);
-        else if (this.child.exitCode !== null) done(new Error(`exited before ${re}: ${this.out.join('\n')} ${this.err.join('\n')}`));
-      };
-      const timer = setTimeout(() => done(new Error(`timed out waiting for ${re}: ${this.out.join('\n')}`)), ms);
-      const done = (e: Error | null, l?: string) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        if (e) reject(e);
-        else resolve(l!);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.wait(
+      () => this.out.find((x) => re.test(x)),
+      () => (this.child.exitCode !== null ? `exited before ${re}: ${this.out.join('\n')} ${this.err.join('\n')}` : null),
+      ms,
+      () => `timed out waiting for ${re}: ${this.out.join('\n')}`,
+    );
   }
 
   /** Sends a signal (default SIGKILL) and waits for the exit code. */
