@@ -38,6 +38,55 @@ const EMPTY = new Uint8Array(0);
 export const DISCARDED: unique symbol = Symbol('discarded');
 
 /** One peer slot of a host: the state of a connection and its queues. */
+/**
+ * Walks a channel's reliable queue from the back in ENet's wrap-aware order and returns where a
+ * command with sequence `seq` belongs: the queued command with that sequence if there is one,
+ * else the node to insert after.
+ */
+export function seekReliable(list: List<IncomingCommand>, incomingRel: number, seq: number): ListNode {
+  let n = list.sentinel.listPrev;
+  for (; n !== list.sentinel; n = n.listPrev) {
+    const c = n as IncomingCommand;
+    if (seq >= incomingRel) {
+      if (c.reliableSequenceNumber < incomingRel) continue;
+    } else if (c.reliableSequenceNumber >= incomingRel) break;
+    if (c.reliableSequenceNumber <= seq) break;
+  }
+  return n;
+}
+
+/**
+ * The same for a channel's unreliable queue, ordered by (reliable, unreliable) sequence; ENet
+ * skips unsequenced entries when queueing but not when looking up fragments.
+ */
+export function seekUnreliable(
+  list: List<IncomingCommand>,
+  incomingRel: number,
+  rel: number,
+  unrel: number,
+  skipUnsequenced: boolean,
+): ListNode {
+  let n = list.sentinel.listPrev;
+  for (; n !== list.sentinel; n = n.listPrev) {
+    const c = n as IncomingCommand;
+    if (skipUnsequenced && c.commandNumber === Command.SEND_UNSEQUENCED) continue;
+    if (rel >= incomingRel) {
+      if (c.reliableSequenceNumber < incomingRel) continue;
+    } else if (c.reliableSequenceNumber >= incomingRel) break;
+    if (c.reliableSequenceNumber < rel) break;
+    if (c.reliableSequenceNumber > rel) continue;
+    if (c.unreliableSequenceNumber <= unrel) break;
+  }
+  return n;
+}
+
+/** True when `n` (from seekUnreliable) is the queued command with exactly these sequence numbers. */
+export function isSequence(list: List<IncomingCommand>, n: ListNode, rel: number, unrel: number): boolean {
+  if (n === list.sentinel) return false;
+  const c = n as IncomingCommand;
+  return c.reliableSequenceNumber === rel && c.unreliableSequenceNumber === unrel;
+}
+
 /** Bytes of fragment storage allocated at a time per reassembly. */
 const REASSEMBLY_CHUNK = 64 * 1024;
 
@@ -567,39 +616,17 @@ export class Peer {
       case Command.SEND_RELIABLE: {
         if (reliableSequenceNumber === incomingRel) return discard;
         const list = channel.incomingReliableCommands;
-        let n = list.sentinel.listPrev;
-        for (; n !== list.sentinel; n = n.listPrev) {
-          const c = n as IncomingCommand;
-          if (reliableSequenceNumber >= incomingRel) {
-            if (c.reliableSequenceNumber < incomingRel) continue;
-          } else if (c.reliableSequenceNumber >= incomingRel) break;
-          if (c.reliableSequenceNumber <= reliableSequenceNumber) {
-            if (c.reliableSequenceNumber < reliableSequenceNumber) break;
-            return discard;
-          }
-        }
-        insertAfter = n;
+        insertAfter = seekReliable(list, incomingRel, reliableSequenceNumber);
+        if (insertAfter !== list.sentinel && (insertAfter as IncomingCommand).reliableSequenceNumber === reliableSequenceNumber)
+          return discard;
         break;
       }
       case Command.SEND_UNRELIABLE:
       case Command.SEND_UNRELIABLE_FRAGMENT: {
         if (reliableSequenceNumber === incomingRel && unreliableSequenceNumber <= channel.incomingUnreliableSequenceNumber) return discard;
         const list = channel.incomingUnreliableCommands;
-        let n = list.sentinel.listPrev;
-        for (; n !== list.sentinel; n = n.listPrev) {
-          const c = n as IncomingCommand;
-          if (c.commandNumber === Command.SEND_UNSEQUENCED) continue;
-          if (reliableSequenceNumber >= incomingRel) {
-            if (c.reliableSequenceNumber < incomingRel) continue;
-          } else if (c.reliableSequenceNumber >= incomingRel) break;
-          if (c.reliableSequenceNumber < reliableSequenceNumber) break;
-          if (c.reliableSequenceNumber > reliableSequenceNumber) continue;
-          if (c.unreliableSequenceNumber <= unreliableSequenceNumber) {
-            if (c.unreliableSequenceNumber < unreliableSequenceNumber) break;
-            return discard;
-          }
-        }
-        insertAfter = n;
+        insertAfter = seekUnreliable(list, incomingRel, reliableSequenceNumber, unreliableSequenceNumber, true);
+        if (isSequence(list, insertAfter, reliableSequenceNumber, unreliableSequenceNumber)) return discard;
         break;
       }
       case Command.SEND_UNSEQUENCED:

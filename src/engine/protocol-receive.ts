@@ -30,7 +30,7 @@ import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeLess } from '../protocol/time.js';
 import { PeerState } from '../api/enums.js';
 import type { IncomingCommand } from './commands.js';
-import { DISCARDED, type Peer } from './peer.js';
+import { DISCARDED, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
 import { removeSentReliableCommand } from './protocol-send.js';
 
@@ -577,37 +577,18 @@ function handleSendFragment(
     return ABORT;
 
   let start: IncomingCommand | null = null;
-  if (reliable) {
-    const list = channel.incomingReliableCommands;
-    for (let n = list.sentinel.listPrev; n !== list.sentinel; n = n.listPrev) {
-      const c = n as IncomingCommand;
-      if (startSequenceNumber >= incomingRel) {
-        if (c.reliableSequenceNumber < incomingRel) continue;
-      } else if (c.reliableSequenceNumber >= incomingRel) break;
-      if (c.reliableSequenceNumber <= startSequenceNumber) {
-        if (c.reliableSequenceNumber < startSequenceNumber) break;
-        if (c.commandNumber !== Command.SEND_FRAGMENT || totalLength !== c.totalLength || fragmentCount !== c.fragmentCount) return ABORT;
-        start = c;
-        break;
-      }
-    }
-  } else {
-    const list = channel.incomingUnreliableCommands;
-    for (let n = list.sentinel.listPrev; n !== list.sentinel; n = n.listPrev) {
-      const c = n as IncomingCommand;
-      if (reliableSequenceNumber >= incomingRel) {
-        if (c.reliableSequenceNumber < incomingRel) continue;
-      } else if (c.reliableSequenceNumber >= incomingRel) break;
-      if (c.reliableSequenceNumber < reliableSequenceNumber) break;
-      if (c.reliableSequenceNumber > reliableSequenceNumber) continue;
-      if (c.unreliableSequenceNumber <= startSequenceNumber) {
-        if (c.unreliableSequenceNumber < startSequenceNumber) break;
-        if (c.commandNumber !== Command.SEND_UNRELIABLE_FRAGMENT || totalLength !== c.totalLength || fragmentCount !== c.fragmentCount)
-          return ABORT;
-        start = c;
-        break;
-      }
-    }
+  const list = reliable ? channel.incomingReliableCommands : channel.incomingUnreliableCommands;
+  const at0 = reliable
+    ? seekReliable(list, incomingRel, startSequenceNumber)
+    : seekUnreliable(list, incomingRel, reliableSequenceNumber, startSequenceNumber, false);
+  const found = reliable
+    ? at0 !== list.sentinel && (at0 as IncomingCommand).reliableSequenceNumber === startSequenceNumber
+    : isSequence(list, at0, reliableSequenceNumber, startSequenceNumber);
+  if (found) {
+    const c = at0 as IncomingCommand;
+    const expected = reliable ? Command.SEND_FRAGMENT : Command.SEND_UNRELIABLE_FRAGMENT;
+    if (c.commandNumber !== expected || totalLength !== c.totalLength || fragmentCount !== c.fragmentCount) return ABORT;
+    start = c;
   }
   if (start === null) {
     const r = peer.queueIncomingCommand(
