@@ -111,6 +111,27 @@ export class RangeCoder implements Compressor {
   }
 
   /** Halves a context's counts (rounding up) and rebuilds totals. */
+  /**
+   * Counts one more occurrence of a symbol coded in subcontext `ctx` (`count` was its count
+   * before, 0 when it was new there and so also an escape), rescaling when a count or the total
+   * grows too large. Encoder and decoder must do exactly this, in this order.
+   */
+  private countSubcontextSymbol(ctx: number, count: number): void {
+    if (count <= 0) {
+      this.escapes[ctx] += SUBCONTEXT_ESCAPE_DELTA;
+      this.total[ctx] += SUBCONTEXT_ESCAPE_DELTA;
+    }
+    this.total[ctx] += SUBCONTEXT_SYMBOL_DELTA;
+    if (count > 0xff - 2 * SUBCONTEXT_SYMBOL_DELTA || this.total[ctx]! > 0xff00) this.rescale(ctx, 0);
+  }
+
+  /** The same for the root context, whose symbols never start at 0. */
+  private countRootSymbol(root: number, count: number): void {
+    this.total[root] += CONTEXT_SYMBOL_DELTA;
+    if (count > 0xff - 2 * CONTEXT_SYMBOL_DELTA + CONTEXT_SYMBOL_MINIMUM || this.total[root]! > 0xff00)
+      this.rescale(root, CONTEXT_SYMBOL_MINIMUM);
+  }
+
   private rescale(ctx: number, minimum: number): void {
     const total = this.symbols[ctx] ? this.rescaleSymbols(ctx + this.symbols[ctx]!) : 0;
     this.total[ctx] = total;
@@ -187,13 +208,8 @@ export class RangeCoder implements Compressor {
         linkTarget = s;
         const total = this.total[ctx]!;
         if (count > 0) this.encode(this.escapes[ctx]! + under, count, total);
-        else {
-          if (this.escapes[ctx]! > 0 && this.escapes[ctx]! < total) this.encode(0, this.escapes[ctx]!, total);
-          this.escapes[ctx] += SUBCONTEXT_ESCAPE_DELTA;
-          this.total[ctx] += SUBCONTEXT_ESCAPE_DELTA;
-        }
-        this.total[ctx] += SUBCONTEXT_SYMBOL_DELTA;
-        if (count > 0xff - 2 * SUBCONTEXT_SYMBOL_DELTA || this.total[ctx]! > 0xff00) this.rescale(ctx, 0);
+        else if (this.escapes[ctx]! > 0 && this.escapes[ctx]! < total) this.encode(0, this.escapes[ctx]!, total);
+        this.countSubcontextSymbol(ctx, count);
         if (count > 0) {
           coded = true;
           break;
@@ -206,9 +222,7 @@ export class RangeCoder implements Compressor {
         const count = this.foundCount;
         predicted = this.link(linkTarget, s, predicted);
         this.encode(this.escapes[root]! + under, count, this.total[root]!);
-        this.total[root] += CONTEXT_SYMBOL_DELTA;
-        if (count > 0xff - 2 * CONTEXT_SYMBOL_DELTA + CONTEXT_SYMBOL_MINIMUM || this.total[root]! > 0xff00)
-          this.rescale(root, CONTEXT_SYMBOL_MINIMUM);
+        this.countRootSymbol(root, count);
       }
       if (order >= SUBCONTEXT_ORDER) predicted = this.parent[predicted]!;
       else order++;
@@ -313,8 +327,7 @@ export class RangeCoder implements Compressor {
           }
         }
         this.decode(escapes + under, count);
-        this.total[ctx] += SUBCONTEXT_SYMBOL_DELTA;
-        if (count > 0xff - 2 * SUBCONTEXT_SYMBOL_DELTA || this.total[ctx]! > 0xff00) this.rescale(ctx, 0);
+        this.countSubcontextSymbol(ctx, count);
         break;
       }
       if (found < 0) {
@@ -378,9 +391,7 @@ export class RangeCoder implements Compressor {
           }
         }
         this.decode(escapes + under, count);
-        this.total[root] += CONTEXT_SYMBOL_DELTA;
-        if (count > 0xff - 2 * CONTEXT_SYMBOL_DELTA + CONTEXT_SYMBOL_MINIMUM || this.total[root]! > 0xff00)
-          this.rescale(root, CONTEXT_SYMBOL_MINIMUM);
+        this.countRootSymbol(root, count);
         ctx = root;
       }
       // Insert the symbol into every context that escaped, exactly as the encoder did.
@@ -390,12 +401,7 @@ export class RangeCoder implements Compressor {
         const count = this.foundCount;
         predicted = this.link(linkTarget, s, predicted);
         linkTarget = s;
-        if (count <= 0) {
-          this.escapes[patch] += SUBCONTEXT_ESCAPE_DELTA;
-          this.total[patch] += SUBCONTEXT_ESCAPE_DELTA;
-        }
-        this.total[patch] += SUBCONTEXT_SYMBOL_DELTA;
-        if (count > 0xff - 2 * SUBCONTEXT_SYMBOL_DELTA || this.total[patch]! > 0xff00) this.rescale(patch, 0);
+        this.countSubcontextSymbol(patch, count);
         if (this.nextSymbol >= POOL) return 0;
       }
       predicted = this.link(linkTarget, found, predicted);
