@@ -356,20 +356,24 @@ export class ENetConnection implements PeerOwner {
 
   /** @internal Sends what is queued now and hands out events. */
   flushNow(): void {
-    const host = this.host;
-    if (host === null) return;
-    host.setTime(clock());
-    host.flushMarked();
-    this.deliver();
-    this.armTimer();
+    this.pass(false);
   }
 
   private onTimer(): void {
     this.timer = null;
+    this.pass(true);
+  }
+
+  /**
+   * One engine pass at the current time: a full service (timeouts, pings, bandwidth throttle)
+   * when `full`, else just what is queued; then events are handed out and the timer re-armed.
+   */
+  private pass(full: boolean): void {
     const host = this.host;
     if (host === null) return;
     host.setTime(clock());
-    host.service();
+    if (full) host.service();
+    else host.flushMarked();
     this.deliver();
     this.armTimer();
   }
