@@ -90,6 +90,16 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Services the host until a packet arrives, and frees it. */
+static void await_receive(ENetHost *h) {
+  ENetEvent e;
+  for (;;)
+    if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
+      enet_packet_destroy(e.packet);
+      return;
+    }
+}
+
 static void idle_forever(ENetHost *h) {
   ENetEvent e;
   for (;;)
@@ -219,20 +229,12 @@ static int client(const char *sc) {
     for (long w = param("warmup", 0); w > 0; w--) { /* warm-up transfers, as the enet-ts side */
       send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
       enet_host_flush(h);
-      for (;;)
-        if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
-          enet_packet_destroy(e.packet);
-          break;
-        }
+      await_receive(h);
     }
     double t0 = now_ms();
     send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
     enet_host_flush(h);
-    for (;;)
-      if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
-        enet_packet_destroy(e.packet);
-        break;
-      }
+    await_receive(h);
     printf("RESULT ms=%.1f\n", now_ms() - t0);
   } else if (!strcmp(sc, "b4")) {
     long warmup = param("warmup", 0);
@@ -241,11 +243,7 @@ static int client(const char *sc) {
       double t0 = now_ms();
       send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
       enet_host_flush(h);
-      for (;;)
-        if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) {
-          enet_packet_destroy(e.packet);
-          break;
-        }
+      await_receive(h);
       if (i >= 0) rtt[i] = (now_ms() - t0) * 1000;
     }
     qsort(rtt, (size_t)count, sizeof rtt[0], cmp_double);
