@@ -48,9 +48,6 @@ export class UdpTransport {
   /** True when the socket is AF_INET6 (and so needs IPv4 destinations mapped). */
   readonly ipv6: boolean;
   private closed = false;
-  /** Sends handed to node:dgram whose callback has not run yet. */
-  private pending = 0;
-  private closeWhenIdle = false;
   /** Destination strings as the socket wants them (IPv4 mapped on IPv6 sockets), by address. */
   private readonly destinations = new Map<string, string>();
   onMessage: DatagramHandler = () => {};
@@ -105,7 +102,7 @@ export class UdpTransport {
     }
   }
 
-  /** Sends one datagram; IPv4 destinations are mapped on an IPv6 socket. Errors are reported, not thrown. */
+  /** Sends one datagram; IPv4 destinations are mapped on an IPv6 socket. Errors are ignored, not thrown. */
   send(data: Uint8Array, address: string, port: number): void {
     if (this.closed) return;
     let dest = this.destinations.get(address);
@@ -114,12 +111,10 @@ export class UdpTransport {
       if (this.destinations.size > 4096) this.destinations.clear();
       this.destinations.set(address, dest);
     }
-    this.pending++;
-    this.socket.send(data, port, dest, (err) => {
-      this.pending--;
-      if (err && !this.closed) this.onError(err);
-      if (this.closeWhenIdle && this.pending === 0) this.socket.close();
-    });
+    // No callback: the lookup is synchronous, so the datagram reaches the kernel (or libuv's
+    // send queue, on EAGAIN) before send() returns; a callback would cost a closure and a
+    // process.nextTick per datagram. UDP send errors are not acted on (ENet retransmits).
+    this.socket.send(data, port, dest);
   }
 
   /** The bound local port. */
@@ -142,7 +137,12 @@ export class UdpTransport {
     if (this.closed) return;
     this.closed = true;
     this.onMessage = () => {};
-    if (this.pending === 0) this.socket.close();
-    else this.closeWhenIdle = true;
+    const socket = this.socket;
+    // What libuv still queues (sends that met a full socket buffer) goes out first, for up to 1 s.
+    const finish = (tries: number) => {
+      if (socket.getSendQueueCount() === 0 || tries >= 100) socket.close();
+      else setTimeout(() => finish(tries + 1), 10);
+    };
+    finish(0);
   }
 }
