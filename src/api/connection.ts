@@ -479,6 +479,14 @@ export class ENetConnection implements PeerOwner {
   }
 
   /** @internal */
+  flushAcknowledgements(peer: Peer): void {
+    const host = this.host;
+    if (host === null) return;
+    host.setTime(clock());
+    host.flushAcknowledgements(peer);
+  }
+
+  /** @internal */
   detach(w: ENetPacketPeer): void {
     this.dtlsServer?.forget(`${w.peer?.address ?? ''}|${w.peer?.port ?? 0}`);
     w.detachFromSlot();

@@ -21,6 +21,8 @@ export interface PeerOwner {
   flushNow(): void;
   /** The wrapper was detached from its slot (disconnect-now, reset). */
   detach(peer: ENetPacketPeer): void;
+  /** Sends the peer's pending acknowledgements now (before its queues are reset). */
+  flushAcknowledgements(peer: Peer): void;
 }
 
 interface QueuedPacket {
@@ -219,14 +221,18 @@ export class ENetPacketPeer {
   /** Requests a graceful disconnect; a DISCONNECT event follows when the remote acknowledges. */
   peerDisconnect(data = 0): void {
     requireUint32('data', data);
-    this.active('peerDisconnect()').disconnect(data);
+    const peer = this.active('peerDisconnect()');
+    this.owner.flushAcknowledgements(peer);
+    peer.disconnect(data);
     this.owner.scheduleFlush();
   }
 
   /** Disconnects once all queued outgoing packets have been sent and acknowledged. */
   peerDisconnectLater(data = 0): void {
     requireUint32('data', data);
-    this.active('peerDisconnectLater()').disconnectLater(data);
+    const peer = this.active('peerDisconnectLater()');
+    this.owner.flushAcknowledgements(peer);
+    peer.disconnectLater(data);
     this.owner.scheduleFlush();
   }
 
@@ -234,13 +240,16 @@ export class ENetPacketPeer {
   peerDisconnectNow(data = 0): void {
     requireUint32('data', data);
     const peer = this.active('peerDisconnectNow()');
+    this.owner.flushAcknowledgements(peer);
     peer.disconnectNow(data);
     this.owner.detach(this);
   }
 
   /** Drops the connection without telling the remote (it will time out); no event. */
   reset(): void {
-    this.active('reset()').reset();
+    const peer = this.active('reset()');
+    this.owner.flushAcknowledgements(peer);
+    peer.reset();
     this.owner.detach(this);
   }
 

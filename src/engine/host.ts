@@ -18,7 +18,7 @@ import { PeerState } from '../api/enums.js';
 import type { Compressor } from '../compress/compressor.js';
 import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';
-import { sendOutgoingCommands } from './protocol-send.js';
+import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
 import { bandwidthThrottle } from './bandwidth-throttle.js';
 import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 
@@ -259,6 +259,12 @@ export class Host {
   flushMarked(): void {
     if (this.sendQueue.length === 0) return;
     sendOutgoingCommands(this, false, this.sendQueue);
+  }
+
+  /** Sends a peer's pending acknowledgements now (before the application resets its queues). */
+  flushAcknowledgements(peer: Peer): void {
+    if (peer.acknowledgements.length > 0 && peer.state !== PeerState.DISCONNECTED && peer.state !== PeerState.ZOMBIE)
+      flushAcknowledgements(this, peer);
   }
 
   /** Notes that a peer has something to send. */

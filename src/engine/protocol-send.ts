@@ -94,6 +94,24 @@ export function sendOutgoingCommands(host: Host, checkForTimeouts: boolean, only
   }
 }
 
+/**
+ * Sends the peer's pending acknowledgements now, in datagrams of their own. Called before the
+ * application resets a peer's queues (disconnect, reset): C ENet has always sent them by the time
+ * it hands out the event the application reacts to, so the remote must not lose them.
+ */
+export function flushAcknowledgements(host: Host, peer: Peer): void {
+  while (peer.acknowledgements.length > 0) {
+    asm.packetSize = 4;
+    asm.commandCount = 0;
+    asm.write = COMMANDS_AT;
+    asm.sentTime = false;
+    asm.continueSending = false;
+    sendAcknowledgements(peer);
+    if (asm.commandCount === 0) return;
+    emitDatagram(host, peer);
+  }
+}
+
 /** Builds and sends at most one datagram for `peer`; returns true when more is waiting. */
 function sendToPeer(host: Host, peer: Peer, checkForTimeouts: boolean): boolean {
   asm.packetSize = 4;

@@ -60,3 +60,42 @@ test('enet-ts client and server exchange reliable, unreliable and fragmented pac
     await pump?.stop();
   }
 });
+
+test('a peer disconnected right in its CONNECT reaction still acknowledges the handshake (the server sees CONNECT then DISCONNECT)', async () => {
+  const server = new ENetConnection();
+  const client = new ENetConnection();
+  let serverPump: EventPump | undefined;
+  try {
+    await server.createHostBound('127.0.0.1', 0, 4);
+    await client.createHost(1);
+    serverPump = new EventPump([server]);
+    const peer = await client.connectToHost('127.0.0.1', server.getLocalPort(), 1);
+    const deadline = Date.now() + 5000;
+    let connected = false;
+    while (!connected && Date.now() < deadline) {
+      const e = await client.service(100);
+      if (e.type === EventType.CONNECT) {
+        // No await between the event and the disconnect: the VERIFY_CONNECT acknowledgement
+        // received in the same datagram must still reach the server.
+        peer.peerDisconnect(7);
+        connected = true;
+      }
+    }
+    assert.ok(connected, 'the client connected');
+    let clientDisconnected = false;
+    while (!clientDisconnected && Date.now() < deadline) clientDisconnected = (await client.service(100)).type === EventType.DISCONNECT;
+    assert.ok(clientDisconnected, 'the server acknowledged the DISCONNECT');
+    await serverPump.waitFor(() => serverPump!.of(server, EventType.DISCONNECT).length === 1, 5000, 'server DISCONNECT');
+    assert.deepEqual(
+      serverPump.of(server).map((e) => [e.type, e.data]),
+      [
+        [EventType.CONNECT, 0],
+        [EventType.DISCONNECT, 7],
+      ],
+    );
+  } finally {
+    client.destroy();
+    server.destroy();
+    await serverPump?.stop();
+  }
+});
