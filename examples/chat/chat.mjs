@@ -1,7 +1,7 @@
 // A chat room: one server and several clients in one process. Each client says something; the
 // server relays every line to everyone else (reliable, ordered), then all leave.
 // Run: npm run build && node examples/chat/chat.mjs [clients]
-import { ENetConnection, ENetPacketPeer, EventType } from '../../dist/index.js';
+import { ENetConnection, ENetPacketPeer, EventType, PeerState } from '../../dist/index.js';
 
 const names = ['ada', 'bob', 'cy', 'dee', 'eve'].slice(0, Number(process.argv[2] ?? 3));
 const enc = (s) => new TextEncoder().encode(s);
@@ -10,16 +10,26 @@ const dec = (b) => new TextDecoder().decode(b);
 const server = new ENetConnection();
 await server.createHostBound('127.0.0.1', 0, 16);
 const port = server.getLocalPort();
+// Peers the room has seen CONNECT for, with their names, and every line said so far: a client
+// whose CONNECT the server handles after someone spoke gets the earlier lines then.
 const nick = new Map();
+const history = [];
 const serverDone = (async () => {
   let left = 0;
   for await (const e of server.events()) {
-    if (e.type === EventType.CONNECT) nick.set(e.peer, names[e.data]);
-    else if (e.type === EventType.RECEIVE) {
+    if (e.type === EventType.CONNECT) {
+      nick.set(e.peer, names[e.data]);
+      for (const line of history) e.peer.send(0, enc(line), ENetPacketPeer.FLAG_RELIABLE);
+    } else if (e.type === EventType.RECEIVE) {
       const line = `<${nick.get(e.peer)}> ${dec(e.packet)}`;
       console.log(`[room] ${line}`);
-      for (const p of server.getPeers()) if (p !== e.peer) p.send(0, enc(line), ENetPacketPeer.FLAG_RELIABLE);
-    } else if (e.type === EventType.DISCONNECT && ++left === names.length) return;
+      history.push(line);
+      for (const p of nick.keys())
+        if (p !== e.peer && p.getState() === PeerState.CONNECTED) p.send(0, enc(line), ENetPacketPeer.FLAG_RELIABLE);
+    } else if (e.type === EventType.DISCONNECT) {
+      nick.delete(e.peer);
+      if (++left === names.length) return;
+    }
   }
 })();
 
