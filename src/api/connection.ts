@@ -264,13 +264,13 @@ export class ENetConnection implements PeerOwner {
       this.flushDtls();
     } else host.receive(data, address, port);
     if (!this.turnOpen) {
-      // The first datagram of an event-loop turn is handed out at once and its acks leave in a
-      // microtask queued after the waiting application's continuation, so a reply it sends right
-      // away shares the ack's datagram (as with C ENet, where the event is returned before the
-      // next send pass). The rest of the burst is batched into one pass at the end of the turn.
+      // The first datagram of an event-loop turn is handed out at once and its acks leave once
+      // the application's reaction has run (afterReactions), so a reply it sends right away
+      // shares the ack's datagram. The rest of the burst is batched into one pass at the end of
+      // the turn.
       this.turnOpen = true;
       this.deliver();
-      queueMicrotask(this.microFlush);
+      queueMicrotask(this.afterReactions);
     }
     this.scheduleFlush();
     if (this.receiveListeners.size > 0) for (const l of this.receiveListeners) l();
@@ -280,6 +280,16 @@ export class ENetConnection implements PeerOwner {
   private turnOpen = false;
 
   private readonly endOfTurnFlush = (): void => this.flushNow();
+
+  /**
+   * Queued as a microtask, it defers the flush with process.nextTick, which Node runs only once
+   * the microtask queue has drained: after the application's reaction to the event, however many
+   * awaits deep, so what it sends at once shares a datagram with our acks. (Calls that would drop
+   * pending acks - disconnects, reset, destroy - send them first.)
+   */
+  private readonly afterReactions = (): void => {
+    process.nextTick(this.microFlush);
+  };
 
   private readonly microFlush = (): void => {
     const host = this.host;
@@ -596,6 +606,10 @@ export class ENetConnection implements PeerOwner {
    */
   destroy(): void {
     if (this.host === null) return;
+    // What was received is acknowledged before the socket closes (C ENet has sent its acks by the
+    // time the application sees an event, so it can destroy the host at once).
+    this.host.setTime(clock());
+    for (const p of this.host.active) this.host.flushAcknowledgements(p);
     for (const w of this.wrappers) w.detachFromSlot();
     this.wrappers.length = 0;
     this.host = null;
