@@ -158,7 +158,7 @@ const scenarios = [
   {
     id: 'B2',
     sc: 'b2',
-    impls: ['enet-ts', 'C'],
+    impls: ['enet-ts', 'C', 'dgram'],
     reporter: 'server',
     params: { count: quick ? 2000 : 50000, size: 1024, window: 64, credit: 16 },
     rows: [{ metric: 'reliable 1 KiB, 64 in flight: MB/s received', better: 'higher', value: (r) => r.bytes / r.ms / 1000 }],

@@ -1,7 +1,9 @@
-// Raw node:dgram rows of `npm run bench`: the B1 one-way flood and the B4 ping-pong, with no
-// protocol at all — the physical limit of Node's UDP on this machine. B1 packs `pack` messages
+// Raw node:dgram rows of `npm run bench`: one-way floods for B1 and B2 and the B4 ping-pong, with
+// no protocol at all — the physical limit of Node's UDP on this machine. B1 packs `pack` messages
 // (each with an 8-byte header, as an ENet SEND_UNRELIABLE command) into one datagram, as ENet
-// does (~17 per datagram at 64 B), with the same count and batching as the ENet senders.
+// does (~17 per datagram at 64 B), with the same count and batching as the ENet senders. B2 sends
+// its `count` 1 KiB messages one per datagram, `window` per event-loop turn, with no credits or
+// acknowledgements: what the receiver takes in is the bound (lost datagrams are not counted).
 // Usage: node bench/roles/dgram.mjs server b1|b4 | client b1|b4 port=P [key=value ...]
 // Exits on stdin EOF or after `watchdog` seconds (default 60).
 import dgram from 'node:dgram';
@@ -13,8 +15,9 @@ setTimeout(() => process.exit(3), param('watchdog', 60) * 1000).unref();
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 const out = (s) => process.stdout.write(`${s}\n`);
-// The same socket buffers as an ENet host (ENET_HOST_RECEIVE/SEND_BUFFER_SIZE = 256 KiB).
-const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 256 * 1024, sendBufferSize: 256 * 1024 });
+// The same socket buffers as an enet-ts host (2 MiB to receive, ENet's 256 KiB to send).
+const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 2 * 1024 * 1024, sendBufferSize: 256 * 1024 });
+const flood = sc === 'b1' || sc === 'b2';
 
 if (role === 'server') {
   let count = 0;
@@ -25,7 +28,9 @@ if (role === 'server') {
   sock.on('message', (m, r) => {
     if (sc === 'b4') return sock.send(m, r.port, r.address);
     if (m.length === 1) {
-      if (!reported) out(`RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${datagrams}`);
+      const ms = (last - first).toFixed(1);
+      if (!reported && sc === 'b2') out(`RESULT bytes=${count * param('size', 1024)} ms=${ms}`);
+      else if (!reported) out(`RESULT received=${count} ms=${ms} datagrams=${datagrams}`);
       reported = true;
       return;
     }
@@ -41,9 +46,9 @@ if (role === 'server') {
   const msg = Buffer.alloc(param('size', 64), 0x5a);
   sock.bind(0, '127.0.0.1', async () => {
     sock.connect(port, '127.0.0.1', async () => {
-      if (sc === 'b1') {
-        const batch = param('batch', 100);
-        const pack = param('pack', 1);
+      if (flood) {
+        const batch = sc === 'b2' ? param('window', 64) : param('batch', 100);
+        const pack = sc === 'b2' ? 1 : param('pack', 1);
         const size = param('size', 64);
         const datagram = (n) => Buffer.alloc(n * (size + 8), 0x5a).fill(n, 0, 1);
         const full = datagram(pack);
