@@ -110,7 +110,6 @@ export class RangeCoder implements Compressor {
     return this.nextSymbol - 1;
   }
 
-  /** Halves a context's counts (rounding up) and rebuilds totals. */
   /**
    * Counts one more occurrence of a symbol coded in subcontext `ctx` (`count` was its count
    * before, 0 when it was new there and so also an escape), rescaling when a count or the total
@@ -132,6 +131,7 @@ export class RangeCoder implements Compressor {
       this.rescale(root, CONTEXT_SYMBOL_MINIMUM);
   }
 
+  /** Halves a context's counts (rounding up) and rebuilds totals. */
   private rescale(ctx: number, minimum: number): void {
     const total = this.symbols[ctx] ? this.rescaleSymbols(ctx + this.symbols[ctx]!) : 0;
     this.total[ctx] = total;

@@ -37,7 +37,6 @@ const EMPTY = new Uint8Array(0);
 /** Result of queueing an incoming command: queued, discarded (harmless), or refused (abort the datagram). */
 export const DISCARDED: unique symbol = Symbol('discarded');
 
-/** One peer slot of a host: the state of a connection and its queues. */
 /**
  * Walks a channel's reliable queue from the back in ENet's wrap-aware order and returns where a
  * command with sequence `seq` belongs: the queued command with that sequence if there is one,
@@ -80,6 +79,11 @@ export function seekUnreliable(
   return n;
 }
 
+/** True when `n` (from seekReliable) is the queued command with reliable sequence `seq`. */
+export function holdsReliable(list: List<IncomingCommand>, n: ListNode, seq: number): boolean {
+  return n !== list.sentinel && (n as IncomingCommand).reliableSequenceNumber === seq;
+}
+
 /** True when `n` (from seekUnreliable) is the queued command with exactly these sequence numbers. */
 export function isSequence(list: List<IncomingCommand>, n: ListNode, rel: number, unrel: number): boolean {
   if (n === list.sentinel) return false;
@@ -90,6 +94,7 @@ export function isSequence(list: List<IncomingCommand>, n: ListNode, rel: number
 /** Bytes of fragment storage allocated at a time per reassembly. */
 const REASSEMBLY_CHUNK = 64 * 1024;
 
+/** One peer slot of a host: the state of a connection and its queues. */
 export class Peer {
   readonly host: Host;
   /** This slot's index: the id the remote puts in datagrams it sends us. */
@@ -617,8 +622,7 @@ export class Peer {
         if (reliableSequenceNumber === incomingRel) return discard;
         const list = channel.incomingReliableCommands;
         insertAfter = seekReliable(list, incomingRel, reliableSequenceNumber);
-        if (insertAfter !== list.sentinel && (insertAfter as IncomingCommand).reliableSequenceNumber === reliableSequenceNumber)
-          return discard;
+        if (holdsReliable(list, insertAfter, reliableSequenceNumber)) return discard;
         break;
       }
       case Command.SEND_UNRELIABLE:

@@ -30,7 +30,7 @@ import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeLess } from '../protocol/time.js';
 import { PeerState } from '../api/enums.js';
 import type { IncomingCommand } from './commands.js';
-import { DISCARDED, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
+import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
 import { removeSentReliableCommand } from './protocol-send.js';
 
@@ -582,7 +582,7 @@ function handleSendFragment(
     ? seekReliable(list, incomingRel, startSequenceNumber)
     : seekUnreliable(list, incomingRel, reliableSequenceNumber, startSequenceNumber, false);
   const found = reliable
-    ? at0 !== list.sentinel && (at0 as IncomingCommand).reliableSequenceNumber === startSequenceNumber
+    ? holdsReliable(list, at0, startSequenceNumber)
     : isSequence(list, at0, reliableSequenceNumber, startSequenceNumber);
   if (found) {
     const c = at0 as IncomingCommand;

@@ -29,6 +29,8 @@ import { notifyDisconnect } from './protocol-receive.js';
 /** Room for the largest header (4) + checksum (4) before the commands. */
 const COMMANDS_AT = 8;
 const scratch = new Uint8Array(COMMANDS_AT + PROTOCOL_MAXIMUM_MTU + 64);
+const compressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU + 64);
+const WINDOW_MASK = (1 << (PEER_FREE_RELIABLE_WINDOWS + 2)) - 1;
 /** Outgoing datagrams are carved from slabs: one allocation per ~50 datagrams instead of one each. */
 const SLAB_SIZE = 64 * 1024;
 let slab = new Uint8Array(SLAB_SIZE);
@@ -45,19 +47,19 @@ function takeDatagram(length: number): Uint8Array {
   return out;
 }
 
+/** Writes a big-endian u16 into the scratch datagram. */
 function put16(at: number, value: number): void {
   scratch[at] = value >>> 8;
   scratch[at + 1] = value;
 }
 
+/** Writes a big-endian u32 into the scratch datagram. */
 function put32(at: number, value: number): void {
   scratch[at] = value >>> 24;
   scratch[at + 1] = value >>> 16;
   scratch[at + 2] = value >>> 8;
   scratch[at + 3] = value;
 }
-const compressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU + 64);
-const WINDOW_MASK = (1 << (PEER_FREE_RELIABLE_WINDOWS + 2)) - 1;
 
 /** State of the datagram being assembled for one peer. */
 interface Assembly {
@@ -70,6 +72,15 @@ interface Assembly {
   continueSending: boolean;
 }
 const asm: Assembly = { packetSize: 4, commandCount: 0, write: COMMANDS_AT, sentTime: false, continueSending: false };
+
+/** Starts an empty datagram in `asm`. */
+function startAssembly(): void {
+  asm.packetSize = 4;
+  asm.commandCount = 0;
+  asm.write = COMMANDS_AT;
+  asm.sentTime = false;
+  asm.continueSending = false;
+}
 
 /**
  * One send pass (enet_protocol_send_outgoing_commands): for each peer, acks first, then
@@ -101,11 +112,7 @@ export function sendOutgoingCommands(host: Host, checkForTimeouts: boolean, only
  */
 export function flushAcknowledgements(host: Host, peer: Peer): void {
   while (peer.acknowledgements.length > 0) {
-    asm.packetSize = 4;
-    asm.commandCount = 0;
-    asm.write = COMMANDS_AT;
-    asm.sentTime = false;
-    asm.continueSending = false;
+    startAssembly();
     sendAcknowledgements(peer);
     if (asm.commandCount === 0) return;
     emitDatagram(host, peer);
@@ -114,11 +121,7 @@ export function flushAcknowledgements(host: Host, peer: Peer): void {
 
 /** Builds and sends at most one datagram for `peer`; returns true when more is waiting. */
 function sendToPeer(host: Host, peer: Peer, checkForTimeouts: boolean): boolean {
-  asm.packetSize = 4;
-  asm.commandCount = 0;
-  asm.write = COMMANDS_AT;
-  asm.sentTime = false;
-  asm.continueSending = false;
+  startAssembly();
   const serviceTime = host.serviceTime;
 
   if (peer.acknowledgements.length > 0) sendAcknowledgements(peer);
