@@ -6,8 +6,8 @@ import type { Peer } from '../engine/peer.js';
 import type { Compressor } from '../compress/compressor.js';
 import { UdpTransport } from '../transport/udp.js';
 import { LinkShaper, type LinkConditions } from '../transport/link-shaper.js';
-import { DtlsServer, DtlsSession, TLSOptions } from '../transport/dtls/index.js';
-import { CompressionMode, EventType, HostStatistic, PeerState } from './enums.js';
+import { DtlsServer, DtlsSession, TLSOptions, addressKey, splitAddressKey } from '../transport/dtls/index.js';
+import { CompressionMode, EventType, HostStatistic } from './enums.js';
 import { createCompressor } from '../compress/registry.js';
 import { ENetError } from './errors.js';
 import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
@@ -201,9 +201,8 @@ export class ENetConnection implements PeerOwner {
 
   private output(data: Uint8Array, address: string, port: number): void {
     if (this.dtlsServer !== null) {
-      const key = `${address}|${port}`;
       // Without a DTLS session the datagram is dropped (Godot reports it as sent); ENet retransmits.
-      if (this.dtlsServer.sendApplicationData(key, data)) this.flushDtls();
+      if (this.dtlsServer.sendApplicationData(addressKey(address, port), data)) this.flushDtls();
       return;
     }
     if (this.dtlsClient !== null) {
@@ -253,7 +252,7 @@ export class ENetConnection implements PeerOwner {
     host.setTime(clock());
     if (this.dtlsServer !== null) {
       const server = this.dtlsServer;
-      server.receive(`${address}|${port}`, data, performance.now());
+      server.receive(addressKey(address, port), data, performance.now());
       for (let r = server.readApplicationData(); r; r = server.readApplicationData()) host.receive(r.data, address, port);
       this.flushDtls();
     } else if (this.dtlsClient !== null) {
@@ -304,7 +303,11 @@ export class ENetConnection implements PeerOwner {
 
   /** Sends the DTLS layer's datagrams and notes a client handshake failure as an ERROR event. */
   private flushDtls(): void {
-    if (this.dtlsServer !== null) for (const d of this.dtlsServer.takeDatagrams()) this.rawOutputKey(d.addressKey, d.data);
+    if (this.dtlsServer !== null)
+      for (const d of this.dtlsServer.takeDatagrams()) {
+        const to = splitAddressKey(d.addressKey);
+        this.rawOutput(d.data, to.address, to.port);
+      }
     const c = this.dtlsClient;
     if (c?.session) {
       if (c.session.state === 'connected' && c.held.length > 0) for (const d of c.held.splice(0)) c.session.sendApplicationData(d);
@@ -317,11 +320,6 @@ export class ENetConnection implements PeerOwner {
         this.deliver();
       }
     }
-  }
-
-  private rawOutputKey(key: string, data: Uint8Array): void {
-    const i = key.lastIndexOf('|');
-    this.rawOutput(data, key.slice(0, i), Number(key.slice(i + 1)));
   }
 
   private armDtls(): void {
@@ -338,7 +336,7 @@ export class ENetConnection implements PeerOwner {
       if (now >= this.dtlsSweepAt && this.host !== null) {
         this.dtlsSweepAt = now + 1000;
         const alive = new Set<string>();
-        for (const p of this.host.peers) if (p.state !== PeerState.DISCONNECTED) alive.add(`${p.address}|${p.port}`);
+        for (const p of this.host.active) alive.add(addressKey(p.address, p.port));
         server.sweep((key) => alive.has(key), now);
       }
     }
@@ -441,7 +439,7 @@ export class ENetConnection implements PeerOwner {
         if (!(w instanceof ENetPacketPeer)) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
         w.detachFromSlot();
         this.removeWrapper(w);
-        this.dtlsServer?.forget(`${e.peer.address}|${e.peer.port}`);
+        this.dtlsServer?.forget(addressKey(e.peer.address, e.peer.port));
         return { type: EventType.DISCONNECT, peer: w, data: e.data, channel: 0 };
       }
       case 'receive': {
@@ -498,7 +496,7 @@ export class ENetConnection implements PeerOwner {
 
   /** @internal */
   detach(w: ENetPacketPeer): void {
-    this.dtlsServer?.forget(`${w.peer?.address ?? ''}|${w.peer?.port ?? 0}`);
+    if (w.peer !== null) this.dtlsServer?.forget(addressKey(w.peer.address, w.peer.port));
     w.detachFromSlot();
     this.removeWrapper(w);
   }

@@ -15,7 +15,7 @@ export function bandwidthThrottle(host: Host): void {
   host.bandwidthThrottleEpoch = timeCurrent;
   let peersRemaining = host.connectedPeers;
   if (peersRemaining === 0) return;
-  const active = (p: Peer) => p.isConnectedState();
+  const connected = (p: Peer) => p.isConnectedState();
   let dataTotal = 0xffffffff;
   let bandwidth = 0xffffffff;
   let needsAdjustment = host.bandwidthLimitedPeers > 0;
@@ -23,13 +23,13 @@ export function bandwidthThrottle(host: Host): void {
   if (host.outgoingBandwidth !== 0) {
     dataTotal = 0;
     bandwidth = Math.floor((host.outgoingBandwidth * elapsedTime) / 1000);
-    for (const p of host.active) if (active(p)) dataTotal += p.outgoingDataTotal;
+    for (const p of host.active) if (connected(p)) dataTotal += p.outgoingDataTotal;
   }
   while (peersRemaining > 0 && needsAdjustment) {
     needsAdjustment = false;
     throttle = dataTotal <= bandwidth ? PEER_PACKET_THROTTLE_SCALE : Math.floor((bandwidth * PEER_PACKET_THROTTLE_SCALE) / dataTotal);
     for (const p of host.active) {
-      if (!active(p) || p.incomingBandwidth === 0 || p.outgoingBandwidthThrottleEpoch === timeCurrent) continue;
+      if (!connected(p) || p.incomingBandwidth === 0 || p.outgoingBandwidthThrottleEpoch === timeCurrent) continue;
       const peerBandwidth = Math.floor((p.incomingBandwidth * elapsedTime) / 1000);
       if (Math.floor((throttle * p.outgoingDataTotal) / PEER_PACKET_THROTTLE_SCALE) <= peerBandwidth) continue;
       p.packetThrottleLimit = Math.max(Math.floor((peerBandwidth * PEER_PACKET_THROTTLE_SCALE) / Math.max(p.outgoingDataTotal, 1)), 1);
@@ -46,7 +46,7 @@ export function bandwidthThrottle(host: Host): void {
   if (peersRemaining > 0) {
     throttle = dataTotal <= bandwidth ? PEER_PACKET_THROTTLE_SCALE : Math.floor((bandwidth * PEER_PACKET_THROTTLE_SCALE) / dataTotal);
     for (const p of host.active) {
-      if (!active(p) || p.outgoingBandwidthThrottleEpoch === timeCurrent) continue;
+      if (!connected(p) || p.outgoingBandwidthThrottleEpoch === timeCurrent) continue;
       p.packetThrottleLimit = throttle;
       if (p.packetThrottle > p.packetThrottleLimit) p.packetThrottle = p.packetThrottleLimit;
       p.incomingDataTotal = 0;
@@ -64,7 +64,7 @@ export function bandwidthThrottle(host: Host): void {
         needsAdjust = false;
         bandwidthLimit = Math.floor(bandwidth / peersRemaining);
         for (const p of host.active) {
-          if (!active(p) || p.incomingBandwidthThrottleEpoch === timeCurrent) continue;
+          if (!connected(p) || p.incomingBandwidthThrottleEpoch === timeCurrent) continue;
           if (p.outgoingBandwidth > 0 && p.outgoingBandwidth >= bandwidthLimit) continue;
           p.incomingBandwidthThrottleEpoch = timeCurrent;
           needsAdjust = true;
@@ -74,7 +74,7 @@ export function bandwidthThrottle(host: Host): void {
       }
     }
     for (const p of host.active) {
-      if (!active(p)) continue;
+      if (!connected(p)) continue;
       const body = new Uint8Array(8);
       const v = new DataView(body.buffer);
       v.setUint32(0, p.incomingBandwidthThrottleEpoch === timeCurrent ? p.outgoingBandwidth : bandwidthLimit);

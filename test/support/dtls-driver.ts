@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import type { DtlsServer, DtlsSession } from '../../src/transport/dtls/index.js';
+import { type DtlsServer, type DtlsSession, addressKey, splitAddressKey } from '../../src/transport/dtls/index.js';
 
 /** Drives a client session over a real socket to 127.0.0.1:port until `until()` or the time limit. */
 export async function runDtlsClient(session: DtlsSession, port: number, until: () => boolean, ms: number): Promise<void> {
@@ -34,11 +34,11 @@ export async function serveDtlsEcho(server: DtlsServer): Promise<{ port: number;
   sock.bind(0, '127.0.0.1');
   await once(sock, 'listening');
   const flush = () => {
-    for (const { addressKey, data } of server.takeDatagrams()) sock.send(data, Number(addressKey.split('|')[1]), '127.0.0.1');
+    for (const d of server.takeDatagrams()) sock.send(d.data, splitAddressKey(d.addressKey).port, '127.0.0.1');
   };
   const got: string[] = [];
   sock.on('message', (m, r) => {
-    server.receive(`${r.address}|${r.port}`, m, performance.now());
+    server.receive(addressKey(r.address, r.port), m, performance.now());
     for (let a = server.readApplicationData(); a; a = server.readApplicationData()) {
       got.push(a.data.toString());
       server.sendApplicationData(a.addressKey, Buffer.from(`echo: ${a.data}`));

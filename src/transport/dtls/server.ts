@@ -2,6 +2,17 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DtlsSession } from './session.js';
 import type { TLSOptions } from './tls-options.js';
 
+/** The key a DtlsServer knows a remote by: "ip|port". */
+export function addressKey(address: string, port: number): string {
+  return `${address}|${port}`;
+}
+
+/** The address and port of an {@link addressKey}. */
+export function splitAddressKey(key: string): { address: string; port: number } {
+  const i = key.lastIndexOf('|');
+  return { address: key.slice(0, i), port: Number(key.slice(i + 1)) };
+}
+
 interface Entry {
   session: DtlsSession;
   createdAt: number;
