@@ -189,6 +189,31 @@ const vec16 = (b: Uint8Array) => Buffer.concat([u16(b.length), b]);
 const vec24 = (b: Uint8Array) => Buffer.concat([u24(b.length), b]);
 const ext = (type: number, body: Uint8Array) => Buffer.concat([u16(type), vec16(body)]);
 
+/** A handshake message fragment (RFC 6347 §4.2.2): type, total length, message sequence, offset, fragment length, bytes. */
+function handshakeFragment(type: number, length: number, seq: number, offset: number, fragment: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([type]), u24(length), u16(seq), u24(offset), u24(fragment.length), fragment]);
+}
+
+/** The big-endian u16 values of a list body (cipher suites, groups, signature schemes). */
+function u16List(b: Buffer): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 1 < b.length; i += 2) out.push(b.readUInt16BE(i));
+  return out;
+}
+
+/** The AES-GCM cipher for a 16- or 32-byte key. */
+const gcm = (key: Buffer) => (key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm');
+
+/** A record's additional authenticated data: epoch and sequence (8 bytes), type, version, plaintext length. */
+function recordAad(epochAndSeq: Uint8Array, type: number, length: number): Buffer {
+  const aad = Buffer.alloc(13);
+  aad.set(epochAndSeq, 0);
+  aad[8] = type;
+  aad.writeUInt16BE(DTLS12, 9);
+  aad.writeUInt16BE(length, 11);
+  return aad;
+}
+
 /** Session state. */
 export type DtlsState = 'idle' | 'handshaking' | 'connected' | 'failed' | 'closed';
 
@@ -353,38 +378,12 @@ export class DtlsSession {
     } else r.window |= 1n << (r.max - seq);
   }
 
-  private nonceAndAad(
-    epoch: number,
-    seqHi: number,
-    seqLo: number,
-    type: number,
-    length: number,
-    iv: Buffer,
-  ): { nonce: Buffer; aad: Buffer; explicit: Buffer } {
-    const explicit = Buffer.alloc(8);
-    explicit.writeUInt16BE(epoch, 0);
-    explicit.writeUInt16BE(seqHi, 2);
-    explicit.writeUInt32BE(seqLo, 4);
-    const aad = Buffer.alloc(13);
-    explicit.copy(aad, 0);
-    aad[8] = type;
-    aad.writeUInt16BE(DTLS12, 9);
-    aad.writeUInt16BE(length, 11);
-    return { nonce: Buffer.concat([iv, explicit]), aad, explicit };
-  }
-
   private decrypt(r: ReadEpoch, header: Buffer, body: Buffer): Buffer | null {
     if (body.length < 24) return null;
     const explicit = body.subarray(0, 8);
-    const aad = Buffer.alloc(13);
-    header.copy(aad, 0, 3, 11);
-    aad[8] = header[0]!;
-    aad.writeUInt16BE(DTLS12, 9);
-    aad.writeUInt16BE(body.length - 24, 11);
     try {
-      const algo = r.key!.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
-      const d = createDecipheriv(algo, r.key!, Buffer.concat([r.iv!, explicit]));
-      d.setAAD(aad);
+      const d = createDecipheriv(gcm(r.key!), r.key!, Buffer.concat([r.iv!, explicit]));
+      d.setAAD(recordAad(header.subarray(3, 11), header[0]!, body.length - 24));
       d.setAuthTag(body.subarray(body.length - 16));
       return Buffer.concat([d.update(body.subarray(8, body.length - 16)), d.final()]);
     } catch {
@@ -400,9 +399,12 @@ export class DtlsSession {
     if (counter[1] === 0) counter[0]++;
     let body = plain;
     if (epoch > 0 && this.writeKey) {
-      const { nonce, aad, explicit } = this.nonceAndAad(epoch, hi, lo, type, plain.length, this.writeIv!);
-      const c = createCipheriv(this.writeKey.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm', this.writeKey, nonce);
-      c.setAAD(aad);
+      const explicit = Buffer.alloc(8);
+      explicit.writeUInt16BE(epoch, 0);
+      explicit.writeUInt16BE(hi, 2);
+      explicit.writeUInt32BE(lo, 4);
+      const c = createCipheriv(gcm(this.writeKey), this.writeKey, Buffer.concat([this.writeIv!, explicit]));
+      c.setAAD(recordAad(explicit, type, plain.length));
       body = Buffer.concat([explicit, c.update(plain), c.final(), c.getAuthTag()]);
     }
     const h = Buffer.alloc(RECORD_HEADER);
@@ -420,16 +422,12 @@ export class DtlsSession {
   /** Frames a handshake message, adds it to the transcript (unless told not to) and to the flight. */
   private handshake(type: number, body: Buffer, inTranscript = true): void {
     const seq = this.nextSendMessageSeq++;
-    const whole = Buffer.concat([Buffer.from([type]), u24(body.length), u16(seq), u24(0), u24(body.length), body]);
+    const whole = handshakeFragment(type, body.length, seq, 0, body);
     if (inTranscript) this.transcript.push(whole);
     const room = HANDSHAKE_MTU - RECORD_HEADER - HANDSHAKE_HEADER - 64;
     for (let off = 0; off === 0 || off < body.length; off += room) {
       const frag = body.subarray(off, off + room);
-      this.flight.push([
-        HANDSHAKE,
-        this.writeEpoch,
-        Buffer.concat([Buffer.from([type]), u24(body.length), u16(seq), u24(off), u24(frag.length), frag]),
-      ]);
+      this.flight.push([HANDSHAKE, this.writeEpoch, handshakeFragment(type, body.length, seq, off, frag)]);
       if (body.length === 0) break;
     }
   }
@@ -556,7 +554,7 @@ export class DtlsSession {
       ) {
         const s = this.nextReceiveMessageSeq++;
         this.fragments.delete(s);
-        const whole = Buffer.concat([Buffer.from([g.type]), u24(g.length), u16(s), u24(0), u24(g.length), g.body]);
+        const whole = handshakeFragment(g.type, g.length, s, 0, g.body);
         this.retransmitAt = undefined;
         this.onHandshakeMessage(g.type, g.body, whole, now);
         if (this.state !== 'handshaking') return;
@@ -592,7 +590,7 @@ export class DtlsSession {
     ]);
     const seq = this.nextSendMessageSeq;
     this.handshake(CLIENT_HELLO, body, false);
-    this.firstClientHello = Buffer.concat([Buffer.from([CLIENT_HELLO]), u24(body.length), u16(seq), u24(0), u24(body.length), body]);
+    this.firstClientHello = handshakeFragment(CLIENT_HELLO, body.length, seq, 0, body);
     this.sendFlight(now, true);
   }
 
@@ -737,8 +735,7 @@ export class DtlsSession {
     r.vec8();
     const suites = r.vec16();
     r.vec8();
-    const offered: number[] = [];
-    for (let i = 0; i + 1 < suites.length; i += 2) offered.push(suites.readUInt16BE(i));
+    const offered = u16List(suites);
     if (!r.done()) {
       const exts = new Reader(r.vec16());
       while (!exts.done()) {
@@ -746,11 +743,9 @@ export class DtlsSession {
         const data = new Reader(exts.vec16());
         if (t === EXT_EXTENDED_MASTER_SECRET) this.extendedMasterSecret = true;
         else if (t === EXT_SUPPORTED_GROUPS) {
-          const list = data.vec16();
-          for (let i = 0; i + 1 < list.length; i += 2) this.offeredGroups.push(list.readUInt16BE(i));
+          this.offeredGroups.push(...u16List(data.vec16()));
         } else if (t === EXT_SIGNATURE_ALGORITHMS) {
-          const list = data.vec16();
-          for (let i = 0; i + 1 < list.length; i += 2) this.offeredSignatureSchemes.push(list.readUInt16BE(i));
+          this.offeredSignatureSchemes.push(...u16List(data.vec16()));
         }
       }
     }
@@ -817,19 +812,16 @@ export class DtlsSession {
 
 /** Verifies a TLS 1.2 digitally-signed structure with the named signature scheme. */
 function verifySignature(scheme: number, data: Buffer, key: KeyObject, signature: Buffer): boolean {
-  const hash = { 4: 'sha256', 5: 'sha384', 6: 'sha512' }[scheme >> 8 === 8 ? scheme & 0xff : scheme >> 8];
+  const pss = scheme >> 8 === 8;
+  const hash = ({ 4: 'sha256', 5: 'sha384', 6: 'sha512' } as Record<number, string>)[pss ? scheme & 0xff : scheme >> 8];
+  if (!hash) return false;
   try {
-    if (scheme >> 8 === 8) {
-      const h = { 4: 'sha256', 5: 'sha384', 6: 'sha512' }[scheme & 0xff];
-      if (!h || key.asymmetricKeyType !== 'rsa') return false;
-      return verify(
-        h,
-        data,
-        { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: { sha256: 32, sha384: 48, sha512: 64 }[h] },
-        signature,
+    if (pss) {
+      const saltLength = ({ sha256: 32, sha384: 48, sha512: 64 } as Record<string, number>)[hash];
+      return (
+        key.asymmetricKeyType === 'rsa' && verify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature)
       );
     }
-    if (!hash) return false;
     if ((scheme & 0xff) === 1)
       return key.asymmetricKeyType === 'rsa' && verify(hash, data, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
     if ((scheme & 0xff) === 3) return key.asymmetricKeyType === 'ec' && verify(hash, data, key, signature);
