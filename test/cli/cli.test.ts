@@ -91,13 +91,7 @@ test('ping measures the round trip to a real C ENet server', async () => {
 
 test('serve and ping over DTLS; ping reports a certificate it cannot verify', async () => {
   const { makePki } = await import('../support/pki.js');
-  const { writeFileSync } = await import('node:fs');
   const pki = makePki();
-  const f = (n: string, t: string) => {
-    const p = `${pki.dir}/${n}`;
-    writeFileSync(p, t);
-    return p;
-  };
   const serve = new Proc([
     CLI,
     'serve',
@@ -106,13 +100,24 @@ test('serve and ping over DTLS; ping reports a certificate it cannot verify', as
     '--bind',
     '127.0.0.1',
     '--dtls-key',
-    f('k.pem', pki.ecKey),
+    pki.write('k.pem', pki.ecKey),
     '--dtls-cert',
-    f('c.pem', pki.ecCert),
+    pki.write('c.pem', pki.ecCert),
   ]);
   try {
     const port = Number(/:(\d+)$/.exec(await serve.waitFor(/^listening on /))![1]);
-    const ok = await run([CLI, 'ping', `localhost:${port}`, '--dtls', '--ca', f('ca.pem', pki.ca), '--count', '2', '--interval', '20']);
+    const ok = await run([
+      CLI,
+      'ping',
+      `localhost:${port}`,
+      '--dtls',
+      '--ca',
+      pki.write('ca.pem', pki.ca),
+      '--count',
+      '2',
+      '--interval',
+      '20',
+    ]);
     assert.equal(ok.code, 0, ok.out.join('\n'));
     assert.ok(ok.out.includes('2 pings sent, 2 acknowledged, 0% loss'));
     const bad = await run([CLI, 'ping', `localhost:${port}`, '--dtls', '--count', '1', '--timeout', '3000']);

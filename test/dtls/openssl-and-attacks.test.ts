@@ -1,20 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { DtlsServer, DtlsSession, TLSOptions } from '../../src/transport/dtls/index.js';
 import { makePki } from '../support/pki.js';
 import { freeUdpPort } from '../support/godot.js';
 import { runDtlsClient, serveDtlsEcho } from '../support/dtls-driver.js';
+import { Proc } from '../support/spawn.js';
 
 const pki = makePki();
 after(() => pki.cleanup());
-const file = (name: string, text: string) => {
-  const p = join(pki.dir, name);
-  writeFileSync(p, text);
-  return p;
-};
 
 for (const [suite, kind] of [
   ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ec'],
@@ -25,8 +18,7 @@ for (const [suite, kind] of [
   test(`our DTLS client ↔ openssl s_server -dtls1_2 -listen, ${suite}: verified, data both ways`, async () => {
     const port = await freeUdpPort();
     const [key, cert] = kind === 'ec' ? [pki.ecKey, pki.ecCert] : [pki.rsaKey, pki.rsaCert];
-    const server = spawn(
-      'openssl',
+    const server = new Proc(
       [
         's_server',
         '-dtls1_2',
@@ -34,24 +26,19 @@ for (const [suite, kind] of [
         '-accept',
         String(port),
         '-cert',
-        file(`${kind}.crt.pem`, cert),
+        pki.write(`${kind}.crt.pem`, cert),
         '-key',
-        file(`${kind}.key.pem`, key),
+        pki.write(`${kind}.key.pem`, key),
         '-cipher',
         suite,
         '-naccept',
         '1',
       ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+      { command: 'openssl', mergeStderr: true },
     );
-    let out = '';
-    server.stdout.on('data', (d) => (out += d));
-    server.stderr.on('data', (d) => (out += d));
     try {
       // s_server prints ACCEPT once it listens.
-      const ready = Date.now() + 5000;
-      while (!/ACCEPT/.test(out) && Date.now() < ready) await new Promise((r) => server.stdout.once('data', r).once('close', r));
-      assert.match(out, /ACCEPT/, out);
+      await server.waitFor(/ACCEPT/, 5000);
       const session = new DtlsSession('client', TLSOptions.client(pki.ca), 'localhost');
       let replied = false;
       await runDtlsClient(
@@ -61,7 +48,7 @@ for (const [suite, kind] of [
           if (session.state === 'connected' && !replied) {
             replied = true;
             session.sendApplicationData(Buffer.from('hello from enet-ts\n'));
-            server.stdin.write('reply from openssl\n');
+            server.child.stdin!.write('reply from openssl\n');
           }
           const a = session.readApplicationData();
           return a?.toString().includes('reply from openssl') === true;
@@ -76,10 +63,9 @@ for (const [suite, kind] of [
         'ECDHE-RSA-AES256-GCM-SHA384': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
       };
       assert.equal(session.suite!.name, iana[suite]);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.match(out, /hello from enet-ts/);
+      await server.waitFor(/hello from enet-ts/, 5000);
     } finally {
-      server.kill('SIGKILL');
+      await server.close();
     }
   });
 }
@@ -87,35 +73,28 @@ for (const [suite, kind] of [
 test('openssl s_client -dtls1_2 -verify_hostname ↔ our DTLS server sending leaf + intermediate: verified, data both ways', async () => {
   const echo = await serveDtlsEcho(new DtlsServer({ options: TLSOptions.server(pki.chainKey, pki.chainCert) }));
   const got = echo.got;
-  const client = spawn(
-    'openssl',
+  const client = new Proc(
     [
       's_client',
       '-dtls1_2',
       '-connect',
       `127.0.0.1:${echo.port}`,
       '-CAfile',
-      file('ca.pem', pki.ca),
+      pki.write('ca.pem', pki.ca),
       '-verify_hostname',
       'localhost',
       '-verify_return_error',
     ],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    { command: 'openssl', mergeStderr: true },
   );
-  let out = '';
-  client.stdout.on('data', (d) => (out += d));
-  client.stderr.on('data', (d) => (out += d));
   try {
-    const end = Date.now() + 8000;
-    while (!/Verify return code: 0 \(ok\)/.test(out) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    client.stdin.write('hello from openssl\n');
-    while (!/echo: hello from openssl/.test(out) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-    assert.match(out, /Verify return code: 0 \(ok\)/, out);
-    assert.match(out, /depth=1 CN = intermediate/);
+    await client.waitFor(/Verify return code: 0 \(ok\)/, 8000);
+    client.child.stdin!.write('hello from openssl\n');
+    await client.waitFor(/echo: hello from openssl/, 8000);
+    assert.match(client.out.join('\n'), /depth=1 CN = intermediate/);
     assert.deepEqual(got, ['hello from openssl\n']);
-    assert.match(out, /echo: hello from openssl/);
   } finally {
-    client.kill('SIGKILL');
+    await client.close();
     echo.close();
   }
 });

@@ -20,6 +20,8 @@ export interface Pki {
   expiredCert: string;
   otherKey: string;
   otherCert: string;
+  /** Writes `text` to `name` in the PKI's directory and returns the path (for tools that take files). */
+  write(name: string, text: string): string;
   cleanup(): void;
 }
 
@@ -53,11 +55,8 @@ export function makePki(): Pki {
       'keyUsage=critical,keyCertSign,cRLSign',
     );
   };
-  const leaf = (name: string, kind: 'rsa' | 'ec', issuer: string, days = 30, extfile = ext) => {
-    if (kind === 'rsa') run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}.key`);
-    else run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', `${name}.key`);
-    run('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost');
-    const dates = ['-days', String(days)];
+  /** Signs `${name}.csr` with `issuer` into `${name}.crt`. */
+  const sign = (name: string, issuer: string, days: number, extfile: string) =>
     run(
       'x509',
       '-req',
@@ -70,10 +69,16 @@ export function makePki(): Pki {
       '-CAcreateserial',
       '-out',
       `${name}.crt`,
-      ...dates,
+      '-days',
+      String(days),
       '-extfile',
       extfile,
     );
+  const leaf = (name: string, kind: 'rsa' | 'ec', issuer: string, days = 30) => {
+    if (kind === 'rsa') run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}.key`);
+    else run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', `${name}.key`);
+    run('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost');
+    sign(name, issuer, days, ext);
   };
   ca('root');
   ca('other');
@@ -95,23 +100,7 @@ export function makePki(): Pki {
     '-subj',
     '/CN=intermediate',
   );
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'inter.csr',
-    '-CA',
-    'root.crt',
-    '-CAkey',
-    'root.key',
-    '-CAcreateserial',
-    '-out',
-    'inter.crt',
-    '-days',
-    '30',
-    '-extfile',
-    caExt,
-  );
+  sign('inter', 'root', 30, caExt);
   leaf('chain', 'ec', 'inter');
   leaf('expired', 'ec', 'root', -1);
   leaf('untrusted', 'ec', 'other');
@@ -129,6 +118,11 @@ export function makePki(): Pki {
     expiredCert: r('expired.crt'),
     otherKey: r('untrusted.key'),
     otherCert: r('untrusted.crt'),
+    write: (name, text) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

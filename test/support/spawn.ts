@@ -2,7 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from './cbuild.js';
 import { OutputWaiters, lineSplitter } from './lines.js';
 
-/** A spawned node process with its output lines; killed by close(). */
+/** How to start a {@link Proc}: another program than node, and stderr lines kept in `out` too. */
+export interface ProcOptions {
+  command?: string;
+  mergeStderr?: boolean;
+}
+
+/** A spawned process (node by default) with its output lines; killed by close(). */
 export class Proc {
   readonly out: string[] = [];
   readonly err: string[] = [];
@@ -10,21 +16,17 @@ export class Proc {
   readonly exited: Promise<number>;
   private readonly waiters = new OutputWaiters();
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(args: string[], options: ProcOptions = {}) {
+    this.child = spawn(options.command ?? process.execPath, args, { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const notify = () => this.waiters.notify();
+    const errLines = options.mergeStderr ? this.out : this.err;
     this.child.stdout!.on(
       'data',
-      lineSplitter(
-        (l) => this.out.push(l),
-        () => this.waiters.notify(),
-      ),
+      lineSplitter((l) => this.out.push(l), notify),
     );
     this.child.stderr!.on(
       'data',
-      lineSplitter(
-        (l) => this.err.push(l),
-        () => this.waiters.notify(),
-      ),
+      lineSplitter((l) => errLines.push(l), notify),
     );
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code) => {
@@ -34,7 +36,7 @@ export class Proc {
     );
   }
 
-  /** Resolves with the first stdout line matching `re`. */
+  /** Resolves with the first stdout line (stdout or stderr with `mergeStderr`) matching `re`. */
   waitFor(re: RegExp, ms = 10000): Promise<string> {
     return this.waiters.wait(
       () => this.out.find((x) => re.test(x)),
@@ -51,9 +53,9 @@ export class Proc {
   }
 }
 
-/** Runs a node script to completion (bounded); resolves with exit code and output. */
-export async function run(args: string[], ms = 20000): Promise<{ code: number; out: string[]; err: string[] }> {
-  const p = new Proc(args);
+/** Runs a node script (or `options.command`) to completion (bounded); resolves with exit code and output. */
+export async function run(args: string[], ms = 20000, options: ProcOptions = {}): Promise<{ code: number; out: string[]; err: string[] }> {
+  const p = new Proc(args, options);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), ms);
   const code = await p.exited;
   clearTimeout(timer);
