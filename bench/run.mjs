@@ -356,30 +356,29 @@ if (progress) process.stdout.write(`\r${' '.repeat(70)}\r`);
 
 const fmt = (v) =>
   v === null || v === undefined ? '-' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(v >= 10 ? 1 : 2);
-const header = ['scenario', 'metric', 'enet-ts', 'C ENet', 'enet-ts / C', 'raw dgram'];
-const table = [
-  header,
-  ...rows.map((r) => [r.scenario, r.metric, fmt(r['enet-ts']), fmt(r.C), r.ratio === null ? '-' : r.ratio.toFixed(2), fmt(r.dgram)]),
-];
-const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+/** Prints rows of cells in columns: the first two left-aligned, the numbers right-aligned. */
+const printTable = (table) => {
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+};
 console.log('');
-for (const row of table) console.log(row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+printTable([
+  ['scenario', 'metric', 'enet-ts', 'C ENet', 'enet-ts / C', 'raw dgram'],
+  ...rows.map((r) => [r.scenario, r.metric, fmt(r['enet-ts']), fmt(r.C), r.ratio === null ? '-' : r.ratio.toFixed(2), fmt(r.dgram)]),
+]);
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 console.log(
   `\n${RUNS} run(s) per cell, medians; enet-ts / C: higher is better for rates, lower for times and bytes; ${os.cpus().length} cores, node ${process.version}, ${seconds} s`,
 );
 for (const n of notes) console.log(`  ${n}`);
 if (cross) {
-  const crossHeader = ['scenario', 'metric', 'enet-ts', 'C server + enet-ts client', 'enet-ts server + C client', 'C ENet'];
-  const crossTable = [
-    crossHeader,
+  console.log('\nmixed pairs (which side costs what):');
+  printTable([
+    ['scenario', 'metric', 'enet-ts', 'C server + enet-ts client', 'enet-ts server + C client', 'C ENet'],
     ...rows
       .filter((r) => r.cross)
       .map((r) => [r.scenario, r.metric, fmt(r['enet-ts']), fmt(r.cross[CROSS[0]]), fmt(r.cross[CROSS[1]]), fmt(r.C)]),
-  ];
-  const w = crossHeader.map((_, i) => Math.max(...crossTable.map((row) => row[i].length)));
-  console.log('\nmixed pairs (which side costs what):');
-  for (const row of crossTable) console.log(row.map((c, i) => (i < 2 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
+  ]);
 }
 
 const dir = join(root, 'bench', 'results');
