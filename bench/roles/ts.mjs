@@ -111,8 +111,13 @@ async function b5Client(port) {
   );
 }
 
-/** Waits for the next RECEIVE event (servicing with a 1 ms timeout, as the C side) and takes its packet. */
-async function receive(conn, peer) {
+/**
+ * Sends `msg` reliably on channel 0, flushes, and waits for the next RECEIVE event (servicing with
+ * a 1 ms timeout, as the C side's await_receive) and takes its packet.
+ */
+async function exchange(conn, peer, msg) {
+  peer.send(0, msg, RELIABLE);
+  conn.flush();
   for (;;) {
     const e = await conn.service(1);
     if (e.type === EventType.RECEIVE) return peer.getPacket();
@@ -164,24 +169,16 @@ async function client() {
     }
   } else if (sc === 'b3') {
     // Warm-up transfers of the same packet first (as the C side), then the measured one.
-    for (let w = 0; w < param('warmup', 0); w++) {
-      peer.send(0, msg, RELIABLE);
-      conn.flush();
-      await receive(conn, peer);
-    }
+    for (let w = 0; w < param('warmup', 0); w++) await exchange(conn, peer, msg);
     const t0 = performance.now();
-    peer.send(0, msg, RELIABLE);
-    conn.flush();
-    await receive(conn, peer);
+    await exchange(conn, peer, msg);
     out(`RESULT ms=${(performance.now() - t0).toFixed(1)}`);
   } else if (sc === 'b4') {
     const warmup = param('warmup', 0);
     const rtt = new Float64Array(count);
     for (let i = -warmup; i < count; i++) {
       const t0 = performance.now();
-      peer.send(0, msg, RELIABLE);
-      conn.flush();
-      await receive(conn, peer);
+      await exchange(conn, peer, msg);
       if (i >= 0) rtt[i] = (performance.now() - t0) * 1000;
     }
     rtt.sort();
