@@ -32,10 +32,11 @@ export function makePki(): Pki {
   writeFileSync(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n');
   const caExt = join(dir, 'ca.cnf');
   writeFileSync(caExt, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
-  const ca = (name: string) => {
+  /** A new P-256 key `${name}.key` and, into `out`, a request for CN=`cn` (`options` such as -x509 change what req makes). */
+  const newKey = (name: string, cn: string, out: string, ...options: string[]) =>
     run(
       'req',
-      '-x509',
+      ...options,
       '-newkey',
       'ec',
       '-pkeyopt',
@@ -44,17 +45,24 @@ export function makePki(): Pki {
       '-keyout',
       `${name}.key`,
       '-out',
+      out,
+      '-subj',
+      `/CN=${cn}`,
+    );
+  /** A self-signed root CA `${name}.crt`. */
+  const ca = (name: string) =>
+    newKey(
+      name,
+      name,
       `${name}.crt`,
+      '-x509',
       '-days',
       '30',
-      '-subj',
-      `/CN=${name}`,
       '-addext',
       'basicConstraints=critical,CA:TRUE',
       '-addext',
       'keyUsage=critical,keyCertSign,cRLSign',
     );
-  };
   /** Signs `${name}.csr` with `issuer` into `${name}.crt`. */
   const sign = (name: string, issuer: string, days: number, extfile: string) =>
     run(
@@ -84,22 +92,7 @@ export function makePki(): Pki {
   ca('other');
   leaf('rsa', 'rsa', 'root');
   leaf('ec', 'ec', 'root');
-  // intermediate
-  run(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    'inter.key',
-    '-out',
-    'inter.csr',
-    '-subj',
-    '/CN=intermediate',
-  );
+  newKey('inter', 'intermediate', 'inter.csr', '-new');
   sign('inter', 'root', 30, caExt);
   leaf('chain', 'ec', 'inter');
   leaf('expired', 'ec', 'root', -1);
