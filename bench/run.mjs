@@ -166,7 +166,7 @@ const scenarios = [
   {
     id: 'B3',
     sc: 'b3',
-    impls: ['enet-ts', 'C'],
+    impls: ['enet-ts', 'C', 'dgram'],
     reporter: 'client',
     params: { size: quick ? MiB : 8 * MiB, warmup: quick ? 0 : 2 },
     rows: [{ metric: `one ${quick ? 1 : 8} MiB reliable packet: ms until received`, better: 'lower', value: (r) => r.ms }],

@@ -3,8 +3,12 @@
 // (each with an 8-byte header, as an ENet SEND_UNRELIABLE command) into one datagram, as ENet
 // does (~17 per datagram at 64 B), with the same count and batching as the ENet senders. B2 sends
 // its `count` 1 KiB messages one per datagram, `window` per event-loop turn, with no credits or
-// acknowledgements: what the receiver takes in is the bound (lost datagrams are not counted).
-// Usage: node bench/roles/dgram.mjs server b1|b4 | client b1|b4 port=P [key=value ...]
+// acknowledgements: what the receiver takes in is the bound (lost datagrams are not counted). B3
+// sends a `size`-byte packet as ENet fragments it (1392-byte datagrams carrying 1364 bytes each),
+// `window` bytes per event-loop turn as ENet's 64 KiB reliable window, then an end marker; the
+// receiver answers it with the number of datagrams it took in and the sender times until that
+// answer (a lost datagram is not resent: the answer says how many arrived).
+// Usage: node bench/roles/dgram.mjs server b1|b2|b3|b4 | client b1|b2|b3|b4 port=P [key=value ...]
 // Exits on stdin EOF or after `watchdog` seconds (default 60).
 import dgram from 'node:dgram';
 
@@ -27,6 +31,14 @@ if (role === 'server') {
   let datagrams = 0;
   sock.on('message', (m, r) => {
     if (sc === 'b4') return sock.send(m, r.port, r.address);
+    if (sc === 'b3') {
+      if (m.length > 1) datagrams++;
+      else {
+        sock.send(String(datagrams), r.port, r.address);
+        datagrams = 0;
+      }
+      return;
+    }
     if (m.length === 1) {
       const ms = (last - first).toFixed(1);
       if (!reported && sc === 'b2') out(`RESULT bytes=${count * param('size', 1024)} ms=${ms}`);
@@ -62,6 +74,30 @@ if (role === 'server') {
           await new Promise((r) => setTimeout(r, 20));
           sock.send(Buffer.alloc(1));
         }
+      }
+      if (sc === 'b3') {
+        const fragment = Buffer.alloc(1392, 0x5a);
+        const fragments = Math.ceil(param('size', 1 << 20) / 1364);
+        const perTurn = Math.floor(param('window', 65536) / 1364);
+        const transfer = async () => {
+          const answer = new Promise((r) => sock.once('message', r));
+          for (let i = 0; i < fragments; i += perTurn) {
+            for (let k = i; k < Math.min(i + perTurn, fragments); k++) sock.send(fragment);
+            await new Promise((r) => setImmediate(r));
+          }
+          const end = Buffer.alloc(1);
+          sock.send(end);
+          const resend = setInterval(() => sock.send(end), 20);
+          const received = Number(String(await answer));
+          clearInterval(resend);
+          return received;
+        };
+        for (let w = 0; w < param('warmup', 0); w++) await transfer();
+        const t0 = performance.now();
+        const received = await transfer();
+        out(`RESULT ms=${(performance.now() - t0).toFixed(1)} datagrams=${received} of=${fragments}`);
+        out('DONE');
+        return;
       }
       const warmup = param('warmup', 0);
       const rtt = new Float64Array(count);
