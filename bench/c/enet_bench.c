@@ -12,9 +12,12 @@
  *   b3  one big reliable packet              size, warmup (transfers before the timed one;
  *                                            the receiver answers each with 1 byte)
  *   b4  reliable ping-pong                   count, warmup, size
- *   b5  many clients connect                 clients (this process), total (all processes);
- *                                            the client prints CREATED and connects on "GO"
- *                                            (stdin); the server times from its own "GO"
+ *   b5  many clients connect                 clients (this process), total (all processes),
+ *                                            rounds; the client prints CREATED and connects
+ *                                            on each "GO" (stdin); the server times from its
+ *                                            own "GO", drops everyone after each round but the
+ *                                            last (prints IDLE), and measures the last round
+ *                                            above that idle host
  * Every loop services its host with enet_host_service(host, &event, 1) (the B1 sender and the
  * B5 clients poll with timeout 0 between batches / across their hosts). Exits on stdin EOF
  * (a watcher thread) or after `watchdog` seconds (alarm, default 60).
@@ -64,6 +67,7 @@ static long param(const char *key, long fallback) {
 
 /* ---------------------------------------------------------------- stdin: EOF and "GO" */
 
+/* Each "GO" line starts a round (B5 runs a warm-up round, then the timed one). */
 static volatile int go = 0;
 static volatile double go_at = 0;
 
@@ -73,7 +77,7 @@ static void *stdin_watch(void *arg) {
   while (fgets(line, sizeof line, stdin))
     if (!strncmp(line, "GO", 2)) {
       go_at = now_ms();
-      go = 1;
+      go++;
     }
   _exit(0);
   return NULL;
@@ -124,6 +128,9 @@ static int server(const char *sc) {
   fflush(stdout);
   long count = 0, bytes = 0, connects = 0;
   double first = 0, last = 0;
+  long rounds = param("rounds", 1), round = 1, warm_idle_kb = idle_kb;
+  double warm_idle_heap = idle_heap;
+  char cold[256] = "";
   ENetEvent e;
   for (;;) {
     while (enet_host_service(h, &e, 1) > 0) {
@@ -131,10 +138,23 @@ static int server(const char *sc) {
         if (!connects) first = now_ms();
         connects++;
         if (!strcmp(sc, "b5") && e.data && connects == (long)e.data) {
-          double t = now_ms();
-          printf("RESULT ms=%.1f first_ms=%.1f peers=%ld idle_kb=%ld per_peer_bytes=%.0f heap_per_peer_bytes=%.0f\n",
-                 t - (go_at > 0 ? go_at : first), t - first, connects, idle_kb, (rss_kb() - idle_kb) * 1024.0 / connects,
-                 (heap_bytes() - idle_heap) / connects);
+          double t = now_ms(), ms = t - (go_at > 0 ? go_at : first), heap = heap_bytes();
+          long kb = rss_kb();
+          if (round == 1)
+            snprintf(cold, sizeof cold, "cold_ms=%.1f idle_kb=%ld cold_per_peer_bytes=%.0f cold_heap_per_peer_bytes=%.0f", ms,
+                     idle_kb, (kb - idle_kb) * 1024.0 / connects, (heap - idle_heap) / connects);
+          if (round == rounds)
+            printf("RESULT ms=%.1f peers=%ld per_peer_bytes=%.0f heap_per_peer_bytes=%.0f %s\n", ms, connects,
+                   (kb - warm_idle_kb) * 1024.0 / connects, (heap - warm_idle_heap) / connects, cold);
+          else {
+            for (size_t i = 0; i < h->peerCount; i++)
+              if (h->peers[i].state == ENET_PEER_STATE_CONNECTED) enet_peer_disconnect_now(&h->peers[i], 0);
+            warm_idle_kb = rss_kb();
+            warm_idle_heap = heap_bytes();
+            printf("IDLE idle_kb=%ld\n", warm_idle_kb);
+            round++;
+            connects = 0;
+          }
         }
       } else if (e.type == ENET_EVENT_TYPE_RECEIVE) {
         if (!strcmp(sc, "b1")) {
@@ -170,15 +190,32 @@ static int b5_client(ENetAddress *a) {
   for (int i = 0; i < n; i++)
     if (!(hosts[i] = enet_host_create(NULL, 1, 2, 0, 0))) return 1;
   printf("CREATED %d\n", n);
-  while (!go) usleep(200);
-  for (int i = 0; i < n; i++) enet_host_connect(hosts[i], a, 2, (enet_uint32)total);
-  int connected = 0;
+  ENetPeer **peers = calloc((size_t)n, sizeof *peers);
   ENetEvent e;
-  while (connected < n)
+  long rounds = param("rounds", 1);
+  for (long round = 1; round <= rounds; round++) {
+    /* Keep every host serviced while waiting (the server may still want acknowledgements). */
+    while (go < round) {
+      for (int i = 0; round > 1 && i < n; i++)
+        while (enet_host_service(hosts[i], &e, 0) > 0)
+          if (e.type == ENET_EVENT_TYPE_DISCONNECT) peers[i] = NULL;
+      usleep(500);
+    }
+    /* After a round the server has dropped everyone: take its DISCONNECT, forget the peer. */
     for (int i = 0; i < n; i++)
-      while (enet_host_service(hosts[i], &e, 0) > 0)
-        if (e.type == ENET_EVENT_TYPE_CONNECT) connected++;
-  printf("DONE connected=%d\n", connected);
+      if (peers[i]) {
+        while (enet_host_service(hosts[i], &e, 0) > 0)
+          if (e.type == ENET_EVENT_TYPE_DISCONNECT) peers[i] = NULL;
+        if (peers[i]) enet_peer_reset(peers[i]);
+      }
+    for (int i = 0; i < n; i++) peers[i] = enet_host_connect(hosts[i], a, 2, (enet_uint32)total);
+    int connected = 0;
+    while (connected < n)
+      for (int i = 0; i < n; i++)
+        while (enet_host_service(hosts[i], &e, 0) > 0)
+          if (e.type == ENET_EVENT_TYPE_CONNECT) connected++;
+    printf("DONE connected=%d\n", connected);
+  }
   for (;;) {
     for (int i = 0; i < n; i++)
       while (enet_host_service(hosts[i], &e, 0) > 0) {}

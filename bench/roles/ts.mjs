@@ -14,16 +14,24 @@ const bytes = (n) => new Uint8Array(n).fill(0x5a);
 const out = (s) => process.stdout.write(`${s}\n`);
 
 setTimeout(() => process.exit(3), param('watchdog', 60) * 1000).unref();
+// Each "GO" line on stdin starts a round (B5 runs a warm-up round, then the timed one).
 let goAt = 0;
+let gos = 0;
 let onGo = () => {};
 let stdinBuf = '';
 process.stdin.on('data', (d) => {
   stdinBuf += d;
-  if (!goAt && stdinBuf.includes('GO')) {
-    goAt = performance.now();
-    onGo();
-  }
+  const lines = stdinBuf.split('\n');
+  stdinBuf = lines.pop();
+  for (const line of lines)
+    if (line.trim() === 'GO') {
+      goAt = performance.now();
+      gos++;
+      onGo();
+    }
 });
+/** Resolves once `n` GO lines have arrived. */
+const goNumber = (n) => new Promise((r) => (gos >= n ? r() : (onGo = () => gos >= n && r())));
 process.stdin.on('end', () => process.exit(0));
 const memory = () => {
   global.gc?.();
@@ -34,6 +42,7 @@ const memory = () => {
 async function server() {
   const conn = new ENetConnection();
   await conn.createHostBound('127.0.0.1', 0, 4095, 2);
+  conn.onWarning = null; // B5's clients still send to the peers dropped after the warm-up round
   const credit = param('credit', 16);
   const countExpected = param('count', 0);
   const creditMsg = bytes(4);
@@ -45,6 +54,13 @@ async function server() {
   let connects = 0;
   let first = 0;
   let last = 0;
+  // B5: the first round (all clients connect, then the server drops them) is the warm-up; the
+  // last is timed and its memory measured above the host idle again after the warm-up, as well
+  // as above the fresh host ("cold", first round).
+  const rounds = param('rounds', 1);
+  let round = 1;
+  let cold = '';
+  let warmIdle = idle;
   for (;;) {
     const e = await conn.service(1000);
     if (e.type === EventType.CONNECT) {
@@ -53,9 +69,21 @@ async function server() {
       if (sc === 'b5' && e.data && connects === e.data) {
         const t = performance.now();
         const m = memory();
-        out(
-          `RESULT ms=${(t - (goAt || first)).toFixed(1)} first_ms=${(t - first).toFixed(1)} peers=${connects} idle_kb=${Math.round(idle.rss / 1024)} per_peer_bytes=${Math.round((m.rss - idle.rss) / connects)} heap_per_peer_bytes=${Math.round((m.heap - idle.heap) / connects)}`,
-        );
+        const perPeer = (base) => `${Math.round((m.rss - base.rss) / connects)}`;
+        const heapPerPeer = (base) => `${Math.round((m.heap - base.heap) / connects)}`;
+        if (round === 1)
+          cold = `cold_ms=${(t - (goAt || first)).toFixed(1)} idle_kb=${Math.round(idle.rss / 1024)} cold_per_peer_bytes=${perPeer(idle)} cold_heap_per_peer_bytes=${heapPerPeer(idle)}`;
+        if (round === rounds)
+          out(
+            `RESULT ms=${(t - (goAt || first)).toFixed(1)} peers=${connects} per_peer_bytes=${perPeer(warmIdle)} heap_per_peer_bytes=${heapPerPeer(warmIdle)} ${cold}`,
+          );
+        else {
+          for (const p of conn.getPeers()) p.peerDisconnectNow();
+          warmIdle = memory();
+          out(`IDLE peers=${conn.getPeers().length} idle_kb=${Math.round(warmIdle.rss / 1024)}`);
+          round++;
+          connects = 0;
+        }
       }
     } else if (e.type === EventType.RECEIVE) {
       const p = e.peer;
@@ -91,19 +119,31 @@ async function b5Client(port) {
     conns.push(c);
   }
   out(`CREATED ${n}`);
-  if (!goAt) await new Promise((r) => (onGo = r));
-  let connected = 0;
-  await Promise.all(
-    conns.map(async (c) => {
-      await c.connectToHost('127.0.0.1', port, 2, totalClients);
-      for (;;) {
-        const e = await c.service(1000);
-        if (e.type === EventType.CONNECT) return connected++;
-        if (e.type !== EventType.NONE) return;
-      }
-    }),
-  );
-  out(`DONE connected=${connected}`);
+  const rounds = param('rounds', 1);
+  let peers = [];
+  for (let round = 1; round <= rounds; round++) {
+    await goNumber(round);
+    let connected = 0;
+    peers = await Promise.all(
+      conns.map(async (c, i) => {
+        // After a round the server has dropped everyone: take its DISCONNECT, forget the peer.
+        if (peers[i]) {
+          while ((await c.service(0)).type !== EventType.NONE);
+          if (peers[i].isActive()) peers[i].reset();
+        }
+        const peer = await c.connectToHost('127.0.0.1', port, 2, totalClients);
+        for (;;) {
+          const e = await c.service(1000);
+          if (e.type === EventType.CONNECT) {
+            connected++;
+            return peer;
+          }
+          if (e.type !== EventType.NONE) return null;
+        }
+      }),
+    );
+    out(`DONE connected=${connected}`);
+  }
   await Promise.all(
     conns.map(async (c) => {
       for (;;) await c.service(1000);
