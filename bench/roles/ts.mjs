@@ -31,7 +31,13 @@ process.stdin.on('data', (d) => {
     }
 });
 /** Resolves once `n` GO lines have arrived. */
-const goNumber = (n) => new Promise((r) => (gos >= n ? r() : (onGo = () => gos >= n && r())));
+const goNumber = (n) =>
+  new Promise((resolve) => {
+    onGo = () => {
+      if (gos >= n) resolve();
+    };
+    onGo();
+  });
 process.stdin.on('end', () => process.exit(0));
 const memory = () => {
   global.gc?.();
