@@ -7,6 +7,13 @@
  *           disconnect|disconnect_later|disconnect_now PEER DATA | reset PEER
  *           throttle PEER INTERVAL ACC DEC | timeout PEER LIMIT MIN MAX | ping PEER
  *           bandwidth IN OUT | info PEER | stats | quit
+ *           watch PEER FIELD VALUE   reports {"event":"watched"} once the peer's FIELD
+ *                                    (packetThrottleInterval, incomingBandwidth) equals VALUE
+ *           stream PEER CH TICKS PER_TICK SIZE INTERVAL_MS
+ *                                    sends PER_TICK unreliable sendseq packets every INTERVAL_MS,
+ *                                    TICKS times, then one reliable 1-byte marker on CH (it
+ *                                    arrives after every stream packet that was not dropped),
+ *                                    and reports {"event":"streamed","sent":N}
  * Generated content: byte i = (SEED + i*7 + (i>>8)) & 0xff; sendseq packets start with the index (BE).
  */
 #include <enet/enet.h>
@@ -46,6 +53,56 @@ static void out(const char *fmt, ...) {
   va_end(ap);
   putchar('\n');
   fflush(stdout);
+}
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* A pending `watch` (watch_peer NULL when none) and a running `stream` (stream_ticks 0 when none). */
+static ENetPeer *watch_peer;
+static char watch_field[64];
+static unsigned long watch_value;
+static ENetPeer *stream_peer;
+static int stream_channel;
+static long stream_ticks, stream_per_tick, stream_seq, stream_sent;
+static size_t stream_size;
+static double stream_interval, stream_next;
+
+/* A peer field by name, for `watch`; -1 for an unknown name. */
+static long peer_field(const ENetPeer *p, const char *name) {
+  if (!strcmp(name, "packetThrottleInterval")) return (long)p->packetThrottleInterval;
+  if (!strcmp(name, "incomingBandwidth")) return (long)p->incomingBandwidth;
+  return -1;
+}
+
+static ENetPacket *seq_packet(long i, size_t size, uint32_t flags) {
+  ENetPacket *p = enet_packet_create(NULL, size, flags);
+  p->data[0] = (uint8_t)(i >> 24); p->data[1] = (uint8_t)(i >> 16); p->data[2] = (uint8_t)(i >> 8); p->data[3] = (uint8_t)i;
+  for (size_t k = 4; k < size; k++) p->data[k] = (uint8_t)((i + k) & 0xff);
+  return p;
+}
+
+/* Runs the pending watch and the stream's due ticks; called after every service pass. */
+static void run_timers(void) {
+  if (watch_peer && peer_field(watch_peer, watch_field) == (long)watch_value) {
+    out("{\"event\":\"watched\",\"field\":\"%s\",\"value\":%lu}", watch_field, watch_value);
+    watch_peer = NULL;
+  }
+  while (stream_ticks > 0 && now_ms() >= stream_next) {
+    for (long k = 0; k < stream_per_tick; k++) {
+      ENetPacket *p = seq_packet(stream_seq++, stream_size, 0);
+      if (enet_peer_send(stream_peer, (enet_uint8)stream_channel, p) == 0) stream_sent++; else enet_packet_destroy(p);
+    }
+    stream_next += stream_interval;
+    if (--stream_ticks == 0) {
+      uint8_t one = 0;
+      enet_peer_send(stream_peer, (enet_uint8)stream_channel, enet_packet_create(&one, 1, ENET_PACKET_FLAG_RELIABLE));
+      out("{\"event\":\"streamed\",\"sent\":%ld}", stream_sent);
+    }
+  }
 }
 
 static ENetPeer *peer_at(long id) {
@@ -98,12 +155,23 @@ static void handle_command(char *line) {
     if (size < 4) size = 4;
     long ok = 0;
     for (long i = 0; i < count; i++) {
-      ENetPacket *p = enet_packet_create(NULL, size, packet_flags(argv[3]));
-      p->data[0] = (uint8_t)(i >> 24); p->data[1] = (uint8_t)(i >> 16); p->data[2] = (uint8_t)(i >> 8); p->data[3] = (uint8_t)i;
-      for (size_t k = 4; k < size; k++) p->data[k] = (uint8_t)((i + k) & 0xff);
+      ENetPacket *p = seq_packet(i, size, packet_flags(argv[3]));
       if (enet_peer_send(peer, (enet_uint8)atoi(argv[2]), p) == 0) ok++; else enet_packet_destroy(p);
     }
     out("{\"event\":\"sent\",\"count\":%ld}", ok);
+  } else if (!strcmp(cmd, "watch") && argc == 4 && peer_field(peer, argv[2]) >= 0) {
+    watch_peer = peer;
+    snprintf(watch_field, sizeof watch_field, "%s", argv[2]);
+    watch_value = strtoul(argv[3], NULL, 0);
+  } else if (!strcmp(cmd, "stream") && argc == 7) {
+    stream_peer = peer;
+    stream_channel = atoi(argv[2]);
+    stream_ticks = strtol(argv[3], NULL, 0);
+    stream_per_tick = strtol(argv[4], NULL, 0);
+    stream_size = strtoul(argv[5], NULL, 0) < 4 ? 4 : strtoul(argv[5], NULL, 0);
+    stream_interval = (double)strtol(argv[6], NULL, 0);
+    stream_next = now_ms();
+    stream_seq = stream_sent = 0;
   } else if (!strcmp(cmd, "disconnect") && argc == 3) {
     enet_peer_disconnect(peer, (enet_uint32)strtoul(argv[2], NULL, 0));
     out("{\"event\":\"ok\",\"cmd\":\"disconnect\"}");
@@ -242,5 +310,6 @@ int main(int argc, char **argv) {
       }
     }
     if (r < 0) out("{\"event\":\"error\",\"message\":\"service failed\"}");
+    run_timers();
   }
 }

@@ -24,11 +24,8 @@ test('throttleConfigure reaches a C ENet peer; C throttle_configure reaches us',
   const t = await serverWithC();
   try {
     t.peer.throttleConfigure(1234, 5, 6);
-    let info = await t.c.request('info 0', 'info');
-    for (let i = 0; i < 50 && info.packetThrottleInterval !== 1234; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      info = await t.c.request('info 0', 'info');
-    }
+    await t.c.request('watch 0 packetThrottleInterval 1234', 'watched', 5000);
+    const info = await t.c.request('info 0', 'info');
     assert.equal(info.packetThrottleInterval, 1234);
     assert.equal(info.packetThrottleAcceleration, 5);
     assert.equal(info.packetThrottleDeceleration, 6);
@@ -74,21 +71,25 @@ test('bandwidthLimit is obeyed by a C ENet peer: its unreliable stream is thrott
   const measure = async (limit: number) => {
     const t = await serverWithC({ cArgs: ['--bandwidth', '0', '1000000'] });
     try {
-      if (limit) t.conn.bandwidthLimit(limit, 0);
-      // Wait until the C peer has been told our limit (ENet's bandwidth throttle runs once a second).
       if (limit) {
-        const end = Date.now() + 5000;
-        while ((await t.c.request('info 0', 'info')).incomingBandwidth !== limit && Date.now() < end)
-          await t.pump.waitFor(() => false, 50).catch(() => {});
+        t.conn.bandwidthLimit(limit, 0);
+        // Until the C peer has been told our limit (ENet's bandwidth throttle runs once a second).
+        await t.c.request(`watch 0 incomingBandwidth ${limit}`, 'watched', 5000);
       }
+      // The C peer paces the stream itself (10 packets of 1000 bytes every 100 ms, 25 times) and
+      // ends it with a reliable 1-byte marker on the same channel, which arrives after every
+      // stream packet that was not dropped.
       let received = 0;
-      const start = t.pump.of(t.conn, EventType.RECEIVE).length;
-      for (let i = 0; i < 25; i++) {
-        t.c.command('sendseq 0 1 0 10 1000');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 300));
-      received = t.pump.of(t.conn, EventType.RECEIVE).length - start;
+      let marker = false;
+      const takePackets = () => {
+        while (t.peer.getAvailablePacketCount() > 0)
+          if (t.peer.getPacket().length === 1) marker = true;
+          else received++;
+        return marker;
+      };
+      const streamed = await t.c.request('stream 0 1 25 10 1000 100', 'streamed', 10_000);
+      assert.equal(streamed.sent, 250);
+      await t.pump.waitFor(takePackets, 10_000, 'the end-of-stream marker');
       const info = await t.c.request('info 0', 'info');
       return { received, sent: 250, cThrottleLimit: info.packetThrottleLimit, cIncomingBandwidth: info.incomingBandwidth };
     } finally {
