@@ -15,6 +15,9 @@ test('through a lossy, jittery, duplicating, reordering link a C ENet peer gets 
   try {
     const peer = await conn.connectToHost('127.0.0.1', c.port, 2);
     await pump.waitFor(() => pump.of(conn, EventType.CONNECT).length === 1, 5000, 'connect');
+    // The C server too (it counts the connection once our acknowledgement of VERIFY_CONNECT has
+    // arrived): until then it refuses data, and a datagram refused is never resent if unreliable.
+    await c.waitFor((e) => e.event === 'connect', 5000, 'the C side of the connection');
     conn.simulateLink({ lossPercent: 20, latencyMs: 5, jitterMs: 10, duplicatePercent: 5, reorderPercent: 10 });
     peer.setTimeout(1024, 20000, 60000);
     const sizes = [4, 100, 1500, 5000, 20000];
@@ -39,7 +42,11 @@ test('through a lossy, jittery, duplicating, reordering link a C ENet peer gets 
       .all('receive')
       .filter((e) => e.channel === 1)
       .map((e) => e.seq);
-    assert.ok(un.length > 50 && un.length < 300, `some unreliable packets are lost (${un.length}/300 arrived)`);
+    // The 300 unreliable packets leave in the first few datagrams, ~30 to a datagram; the link
+    // loses some of those datagrams and its jitter reorders the rest, and ENet drops an unreliable
+    // packet older than one already delivered. So anywhere from one datagram's worth to most of
+    // them arrive (30-224 in 28 runs), never all.
+    assert.ok(un.length > 0 && un.length < 300, `some unreliable packets arrive, some are lost (${un.length}/300 arrived)`);
     for (let i = 1; i < un.length; i++) assert.ok(un[i] > un[i - 1], 'unreliable packets never arrive twice or out of order');
     assert.equal(peer.isActive(), true);
   } finally {
