@@ -2,8 +2,10 @@
 // channels, flags), through the public API only (ENetConnection.service() and ENetPacketPeer).
 // Usage: node bench/roles/ts.mjs server SCENARIO [key=value ...]
 //        node bench/roles/ts.mjs client SCENARIO port=P [key=value ...]
-// Prints "READY <port>" (server), "CREATED n" (B5 clients), "DONE" (client finished), "RESULT k=v ...".
-// Exits on stdin EOF or after `watchdog` seconds (default 60). stdin line "GO" starts B5.
+// Prints "READY <port>" (server), "CREATED n" (B5 clients), "DONE" (client finished a round),
+// "IDLE" (B5 server, everyone dropped after a round but the last), "RESULT k=v ...".
+// Exits on stdin EOF or after `watchdog` seconds (default 60). Each stdin line "GO" starts a B5
+// round (`rounds`, default 1).
 import { ENetConnection, ENetPacketPeer, EventType, HostStatistic } from '../../dist/index.js';
 
 const [role, sc, ...rest] = process.argv.slice(2);
