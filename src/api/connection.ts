@@ -42,18 +42,21 @@ export interface ENetWarning {
 interface Waiter {
   carry: boolean;
   resolve: (e: ConnectionEvent) => void;
-  /** The timeout: a timer, or for service(0) an immediate (one event-loop turn, no 1 ms timer floor). */
-  timer: NodeJS.Timeout | NodeJS.Immediate | null;
+  /** service(0)'s timeout: one event-loop turn (no 1 ms timer floor). */
+  immediate: NodeJS.Immediate | null;
+  /** When a service(timeout > 0) gives up (performance.now() ms), watched by the connection's wait timer. */
+  deadline: number;
 }
 
-/** Cancels a waiter's timeout. */
+/** Cancels a service(0) waiter's turn (a deadline needs no cancelling: the wait timer skips it). */
 function cancelWait(w: Waiter): void {
-  const t = w.timer;
-  if (t === null) return;
-  w.timer = null;
-  if ('refresh' in t) clearTimeout(t);
-  else clearImmediate(t);
+  if (w.immediate === null) return;
+  clearImmediate(w.immediate);
+  w.immediate = null;
 }
+
+/** A wait timer that fires up to this early (ms) still ends the waiters due by then (timers are ms-grained). */
+const WAIT_TOLERANCE_MS = 1;
 
 const INACTIVE = "The ENetConnection instance isn't currently active: call createHost() or createHostBound() first.";
 
@@ -87,6 +90,9 @@ export class ENetConnection implements PeerOwner {
   private flushScheduled = false;
   private timer: NodeJS.Timeout | null = null;
   private timerDeadline = 0;
+  /** One timer for the earliest deadline among the service() waiters (none armed: null). */
+  private waitTimer: NodeJS.Timeout | null = null;
+  private waitTimerDeadline = 0;
   private shaper: LinkShaper | null = null;
   private readonly shaperTimers = new Set<NodeJS.Timeout>();
   private readonly warned = new Set<string>();
@@ -511,16 +517,52 @@ export class ENetConnection implements PeerOwner {
     const ready = this.waiters.length === 0 ? this.nextEvent(carry) : null;
     if (ready !== null) return Promise.resolve(ready);
     return new Promise((resolve) => {
-      const waiter: Waiter = { carry, resolve, timer: null };
-      const expire = () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
-      };
-      waiter.timer = timeoutMs <= 0 ? setImmediate(expire) : setTimeout(expire, timeoutMs);
+      const waiter: Waiter = { carry, resolve, immediate: null, deadline: 0 };
+      if (timeoutMs <= 0)
+        waiter.immediate = setImmediate(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
+        });
+      else {
+        waiter.deadline = performance.now() + timeoutMs;
+        this.armWaitTimer(waiter.deadline);
+      }
       this.waiters.push(waiter);
     });
   }
+
+  /**
+   * Makes the wait timer fire by `deadline`. One timer serves every waiter: a loop calling
+   * service(1000) per event re-arms it about once a second, not once per call.
+   */
+  private armWaitTimer(deadline: number): void {
+    if (this.waitTimer !== null) {
+      if (this.waitTimerDeadline <= deadline) return;
+      clearTimeout(this.waitTimer);
+    }
+    this.waitTimerDeadline = deadline;
+    this.waitTimer = setTimeout(this.onWaitTimer, Math.max(1, deadline - performance.now()));
+  }
+
+  /** Ends the waiters whose deadline has come (NONE) and re-arms for the next one. */
+  private readonly onWaitTimer = (): void => {
+    this.waitTimer = null;
+    const due = performance.now() + WAIT_TOLERANCE_MS;
+    let next = Number.POSITIVE_INFINITY;
+    const waiters = this.waiters;
+    for (let i = 0; i < waiters.length; ) {
+      const w = waiters[i]!;
+      if (w.deadline > 0 && w.deadline <= due) {
+        waiters.splice(i, 1);
+        w.resolve({ type: EventType.NONE, peer: null, data: 0, channel: 0 });
+        continue;
+      }
+      if (w.deadline > 0 && w.deadline < next) next = w.deadline;
+      i++;
+    }
+    if (next < Number.POSITIVE_INFINITY) this.armWaitTimer(next);
+  };
 
   /**
    * Waits up to `timeoutMs` for the next event: CONNECT, DISCONNECT, RECEIVE (the packet goes to
@@ -615,6 +657,8 @@ export class ENetConnection implements PeerOwner {
     this.transport = null;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
     for (const t of this.shaperTimers) clearTimeout(t);
     this.shaperTimers.clear();
     if (this.dtlsTimer !== null) clearInterval(this.dtlsTimer);
