@@ -9,6 +9,7 @@ import { LinkShaper, type LinkConditions } from '../transport/link-shaper.js';
 import { DtlsServer, DtlsSession, TLSOptions, addressKey, splitAddressKey } from '../transport/dtls/index.js';
 import { CompressionMode, EventType, HostStatistic } from './enums.js';
 import { createCompressor } from '../compress/registry.js';
+import { EarliestTimer } from './earliest-timer.js';
 import { ENetError } from './errors.js';
 import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
 import { requireInteger, requireRange, requireUint32 } from './validate.js';
@@ -88,11 +89,10 @@ export class ENetConnection implements PeerOwner {
   private readonly wrappers: ENetPacketPeer[] = [];
   private readonly waiters: Waiter[] = [];
   private flushScheduled = false;
-  private timer: NodeJS.Timeout | null = null;
-  private timerDeadline = 0;
-  /** One timer for the earliest deadline among the service() waiters (none armed: null). */
-  private waitTimer: NodeJS.Timeout | null = null;
-  private waitTimerDeadline = 0;
+  /** The engine's next timeout (retransmissions, pings, throttle). */
+  private readonly timer = new EarliestTimer(() => this.pass(true));
+  /** The earliest deadline among the service() waiters. */
+  private readonly waitTimer = new EarliestTimer(() => this.onWaitTimer());
   private shaper: LinkShaper | null = null;
   private readonly shaperTimers = new Set<NodeJS.Timeout>();
   private readonly warned = new Set<string>();
@@ -373,11 +373,6 @@ export class ENetConnection implements PeerOwner {
     this.pass(false);
   }
 
-  private onTimer(): void {
-    this.timer = null;
-    this.pass(true);
-  }
-
   /**
    * One engine pass at the current time: a full service (timeouts, pings, bandwidth throttle)
    * when `full`, else just what is queued; then events are handed out and the timer re-armed.
@@ -397,13 +392,8 @@ export class ENetConnection implements PeerOwner {
     if (host === null) return;
     const wait = host.nextTimeout();
     if (wait < 0) return;
-    const deadline = performance.now() + Math.max(wait, 1);
-    if (this.timer !== null) {
-      if (deadline >= this.timerDeadline - 0.5) return;
-      clearTimeout(this.timer);
-    }
-    this.timerDeadline = deadline;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(wait, 1));
+    const delay = Math.max(wait, 1);
+    this.timer.arm(performance.now() + delay, delay, 0.5);
   }
 
   private warnDrop(reason: DropReason, address: string, port: number): void {
@@ -509,7 +499,7 @@ export class ENetConnection implements PeerOwner {
 
   private waitEvent(timeoutMs: number, carry: boolean): Promise<ConnectionEvent> {
     if (this.host === null) return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
-    if (this.timer === null) this.armTimer();
+    if (!this.timer.armed) this.armTimer();
     if (this.errorPending && this.waiters.length === 0) {
       this.errorPending = false;
       return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
@@ -526,28 +516,17 @@ export class ENetConnection implements PeerOwner {
         });
       else {
         waiter.deadline = performance.now() + timeoutMs;
-        this.armWaitTimer(waiter.deadline);
+        this.waitTimer.arm(waiter.deadline, timeoutMs);
       }
       this.waiters.push(waiter);
     });
   }
 
   /**
-   * Makes the wait timer fire by `deadline`. One timer serves every waiter: a loop calling
-   * service(1000) per event re-arms it about once a second, not once per call.
+   * Ends the waiters whose deadline has come (NONE) and re-arms for the next one. One timer serves
+   * every waiter: a loop calling service(1000) per event re-arms it about once a second.
    */
-  private armWaitTimer(deadline: number): void {
-    if (this.waitTimer !== null) {
-      if (this.waitTimerDeadline <= deadline) return;
-      clearTimeout(this.waitTimer);
-    }
-    this.waitTimerDeadline = deadline;
-    this.waitTimer = setTimeout(this.onWaitTimer, Math.max(1, deadline - performance.now()));
-  }
-
-  /** Ends the waiters whose deadline has come (NONE) and re-arms for the next one. */
-  private readonly onWaitTimer = (): void => {
-    this.waitTimer = null;
+  private onWaitTimer(): void {
     const due = performance.now() + WAIT_TOLERANCE_MS;
     let next = Number.POSITIVE_INFINITY;
     const waiters = this.waiters;
@@ -561,8 +540,8 @@ export class ENetConnection implements PeerOwner {
       if (w.deadline > 0 && w.deadline < next) next = w.deadline;
       i++;
     }
-    if (next < Number.POSITIVE_INFINITY) this.armWaitTimer(next);
-  };
+    if (next < Number.POSITIVE_INFINITY) this.waitTimer.arm(next, Math.max(1, next - performance.now()));
+  }
 
   /**
    * Waits up to `timeoutMs` for the next event: CONNECT, DISCONNECT, RECEIVE (the packet goes to
@@ -655,10 +634,8 @@ export class ENetConnection implements PeerOwner {
     this.host = null;
     this.transport?.close();
     this.transport = null;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
-    this.waitTimer = null;
+    this.timer.clear();
+    this.waitTimer.clear();
     for (const t of this.shaperTimers) clearTimeout(t);
     this.shaperTimers.clear();
     if (this.dtlsTimer !== null) clearInterval(this.dtlsTimer);
