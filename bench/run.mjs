@@ -187,8 +187,9 @@ const scenarios = [
     sc: 'b5',
     impls: ['enet-ts', 'C'],
     reporter: 'server',
-    // Round 1 (clients connect, then leave) warms the server up; round 2 is timed and its memory
-    // is measured above the host idle again; the cold rows are round 1 against the fresh host.
+    // Round 1 (the clients connect, then the server drops them) warms the server up; round 2 is
+    // timed and its memory is measured above the host idle again; the cold rows are round 1
+    // against the fresh host.
     params: { total: B5_TOTAL, rounds: 2 },
     procs: B5_PROCS,
     rows: [
@@ -229,8 +230,8 @@ async function runOnce(impl, s) {
       }
       await Promise.all(clients.map((c) => c.wait('CREATED', 40000)));
       for (let round = 1; round <= (s.params.rounds ?? 1); round++) {
-        // Each round after the first starts once the server is idle again (all clients left).
-        if (round > 1) await server.wait('IDLE', 40000);
+        // Each round after the first starts once the server has dropped the previous round's clients.
+        if (round > 1) await server.wait(`IDLE round=${round - 1} `, 40000);
         server.send('GO');
         for (const c of clients) c.send('GO');
       }

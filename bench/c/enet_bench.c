@@ -151,7 +151,7 @@ static int server(const char *sc) {
               if (h->peers[i].state == ENET_PEER_STATE_CONNECTED) enet_peer_disconnect_now(&h->peers[i], 0);
             warm_idle_kb = rss_kb();
             warm_idle_heap = heap_bytes();
-            printf("IDLE idle_kb=%ld\n", warm_idle_kb);
+            printf("IDLE round=%ld idle_kb=%ld\n", round, warm_idle_kb);
             round++;
             connects = 0;
           }
@@ -183,6 +183,14 @@ static int server(const char *sc) {
 
 /* ---------------------------------------------------------------- client (sender) */
 
+/* Services every B5 client host without waiting; a DISCONNECT (the server dropped it) forgets the peer. */
+static void service_clients(ENetHost **hosts, ENetPeer **peers, int n) {
+  ENetEvent e;
+  for (int i = 0; i < n; i++)
+    while (enet_host_service(hosts[i], &e, 0) > 0)
+      if (e.type == ENET_EVENT_TYPE_DISCONNECT) peers[i] = NULL;
+}
+
 static int b5_client(ENetAddress *a) {
   int n = (int)param("clients", 2000);
   long total = param("total", n);
@@ -196,18 +204,13 @@ static int b5_client(ENetAddress *a) {
   for (long round = 1; round <= rounds; round++) {
     /* Keep every host serviced while waiting (the server may still want acknowledgements). */
     while (go < round) {
-      for (int i = 0; round > 1 && i < n; i++)
-        while (enet_host_service(hosts[i], &e, 0) > 0)
-          if (e.type == ENET_EVENT_TYPE_DISCONNECT) peers[i] = NULL;
+      if (round > 1) service_clients(hosts, peers, n);
       usleep(500);
     }
     /* After a round the server has dropped everyone: take its DISCONNECT, forget the peer. */
+    if (round > 1) service_clients(hosts, peers, n);
     for (int i = 0; i < n; i++)
-      if (peers[i]) {
-        while (enet_host_service(hosts[i], &e, 0) > 0)
-          if (e.type == ENET_EVENT_TYPE_DISCONNECT) peers[i] = NULL;
-        if (peers[i]) enet_peer_reset(peers[i]);
-      }
+      if (peers[i]) enet_peer_reset(peers[i]);
     for (int i = 0; i < n; i++) peers[i] = enet_host_connect(hosts[i], a, 2, (enet_uint32)total);
     int connected = 0;
     while (connected < n)
@@ -217,8 +220,7 @@ static int b5_client(ENetAddress *a) {
     printf("DONE connected=%d\n", connected);
   }
   for (;;) {
-    for (int i = 0; i < n; i++)
-      while (enet_host_service(hosts[i], &e, 0) > 0) {}
+    service_clients(hosts, peers, n);
     usleep(1000);
   }
 }

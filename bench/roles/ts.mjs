@@ -3,7 +3,7 @@
 // Usage: node bench/roles/ts.mjs server SCENARIO [key=value ...]
 //        node bench/roles/ts.mjs client SCENARIO port=P [key=value ...]
 // Prints "READY <port>" (server), "CREATED n" (B5 clients), "DONE" (client finished a round),
-// "IDLE" (B5 server, everyone dropped after a round but the last), "RESULT k=v ...".
+// "IDLE round=N" (B5 server, everyone dropped after round N, all but the last), "RESULT k=v ...".
 // Exits on stdin EOF or after `watchdog` seconds (default 60). Each stdin line "GO" starts a B5
 // round (`rounds`, default 1).
 import { ENetConnection, ENetPacketPeer, EventType, HostStatistic } from '../../dist/index.js';
@@ -75,20 +75,18 @@ async function server() {
       if (!connects) first = performance.now();
       connects++;
       if (sc === 'b5' && e.data && connects === e.data) {
-        const t = performance.now();
+        const ms = (performance.now() - (goAt || first)).toFixed(1);
         const m = memory();
         const perPeer = (base) => `${Math.round((m.rss - base.rss) / connects)}`;
         const heapPerPeer = (base) => `${Math.round((m.heap - base.heap) / connects)}`;
         if (round === 1)
-          cold = `cold_ms=${(t - (goAt || first)).toFixed(1)} idle_kb=${Math.round(idle.rss / 1024)} cold_per_peer_bytes=${perPeer(idle)} cold_heap_per_peer_bytes=${heapPerPeer(idle)}`;
+          cold = `cold_ms=${ms} idle_kb=${Math.round(idle.rss / 1024)} cold_per_peer_bytes=${perPeer(idle)} cold_heap_per_peer_bytes=${heapPerPeer(idle)}`;
         if (round === rounds)
-          out(
-            `RESULT ms=${(t - (goAt || first)).toFixed(1)} peers=${connects} per_peer_bytes=${perPeer(warmIdle)} heap_per_peer_bytes=${heapPerPeer(warmIdle)} ${cold}`,
-          );
+          out(`RESULT ms=${ms} peers=${connects} per_peer_bytes=${perPeer(warmIdle)} heap_per_peer_bytes=${heapPerPeer(warmIdle)} ${cold}`);
         else {
           for (const p of conn.getPeers()) p.peerDisconnectNow();
           warmIdle = memory();
-          out(`IDLE peers=${conn.getPeers().length} idle_kb=${Math.round(warmIdle.rss / 1024)}`);
+          out(`IDLE round=${round} peers=${conn.getPeers().length} idle_kb=${Math.round(warmIdle.rss / 1024)}`);
           round++;
           connects = 0;
         }

@@ -168,7 +168,8 @@ static void handle_command(char *line) {
     stream_channel = atoi(argv[2]);
     stream_ticks = strtol(argv[3], NULL, 0);
     stream_per_tick = strtol(argv[4], NULL, 0);
-    stream_size = strtoul(argv[5], NULL, 0) < 4 ? 4 : strtoul(argv[5], NULL, 0);
+    stream_size = strtoul(argv[5], NULL, 0);
+    if (stream_size < 4) stream_size = 4;
     stream_interval = (double)strtol(argv[6], NULL, 0);
     stream_next = now_ms();
     stream_seq = stream_sent = 0;
