@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './cbuild.js';
 import { OutputWaiters, lineSplitter } from './lines.js';
 
@@ -17,7 +17,23 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** A headless Godot 3.2 process running one of the repo's GDScripts, with its output lines. */
+/** The folder of the headless Godot 4.3 peer beside the checkout (../shared/peers/godot4). */
+export const GODOT4_DIR = resolve(REPO_ROOT, '..', 'shared', 'peers', 'godot4');
+const GODOT4_BINARY = join(GODOT4_DIR, 'godot4-headless');
+
+/**
+ * Why Godot 4 tests cannot run here, or null when the binary is present. Tests pass it as
+ * `{ skip: godot4Missing() ?? false }` so a clone without ../shared shows a visible skip.
+ */
+export function godot4Missing(): string | null {
+  return existsSync(GODOT4_BINARY) ? null : `Godot 4 peer not found at ${GODOT4_BINARY} (it exists only beside the checkout)`;
+}
+
+/**
+ * A headless Godot process running a GDScript, with its output lines: Godot 3.2
+ * (`godot3-server`, the default) or Godot 4.3 (`version: 4`). Scripts are paths from the
+ * repository root (Godot 4 runs them from its own project folder, GODOT4_DIR).
+ */
 export class GodotProcess {
   readonly lines: string[] = [];
   private readonly child: ChildProcess;
@@ -26,11 +42,17 @@ export class GodotProcess {
   /** Godot writes logs/ into its working directory: give it a temporary one. */
   private readonly dir = mkdtempSync(join(tmpdir(), 'enet-ts-godot-'));
 
-  constructor(script: string, args: string[]) {
-    this.child = spawn('godot3-server', ['--no-window', '-s', join(REPO_ROOT, script), ...args], {
-      cwd: this.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  constructor(script: string, args: string[], version: 3 | 4 = 3) {
+    const path = join(REPO_ROOT, script);
+    this.child =
+      version === 3
+        ? spawn('godot3-server', ['--no-window', '-s', path, ...args], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(GODOT4_BINARY, ['--headless', '--path', GODOT4_DIR, '--script', path, '--', ...args], {
+            cwd: this.dir,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            // Godot 4 keeps user data under XDG folders: a temporary one, removed on close.
+            env: { ...process.env, XDG_DATA_HOME: this.dir, XDG_CONFIG_HOME: this.dir, XDG_CACHE_HOME: this.dir },
+          });
     const onData = lineSplitter(
       (l) => this.lines.push(l),
       () => this.waiters.notify(),
