@@ -1,4 +1,4 @@
-import { CompressionMode } from '../api/enums.js';
+import { CompressionMode } from './compression-mode.js';
 import { createCompressor } from './registry.js';
 
 /** One codec's measured rate on game-like datagrams. */

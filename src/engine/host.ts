@@ -14,7 +14,7 @@ import {
   PROTOCOL_MINIMUM_WINDOW_SIZE,
 } from '../protocol/constants.js';
 import { timeDifference } from '../protocol/time.js';
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
 import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';

@@ -26,7 +26,7 @@ import {
   PROTOCOL_MAXIMUM_WINDOW_SIZE,
   SYSTEM_CHANNEL,
 } from '../protocol/constants.js';
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import { Channel } from './channel.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';

@@ -28,7 +28,7 @@ import {
 } from '../protocol/constants.js';
 import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeLess } from '../protocol/time.js';
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import type { IncomingCommand } from './commands.js';
 import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
