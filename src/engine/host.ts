@@ -236,9 +236,18 @@ export class Host {
     this.channelLimit = clampChannelLimit(limit);
   }
 
-  /** Processes one received datagram. `data` must not be modified by the caller afterwards. */
+  /** Processes one received datagram (the host keeps no reference to `data`). */
   receive(data: Uint8Array, address: string, port: number): void {
-    handleDatagram(this, data, address, port);
+    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    handleDatagram(this, buffer, 0, buffer.length, address, port);
+  }
+
+  /**
+   * Processes the datagram at `buffer[start, start + length)`, typically inside a receive batch
+   * (the host keeps no reference to the buffer).
+   */
+  receiveAt(buffer: Buffer, start: number, length: number, address: string, port: number): void {
+    handleDatagram(this, buffer, start, length, address, port);
   }
 
   /**
