@@ -527,7 +527,16 @@ function handleSendPayload(
   return r === null ? ABORT : OK;
 }
 
-function handleSendUnsequenced(host: Host, peer: Peer, data: Buffer, end: number, at: number, pos: number, length: number, channelID: number): number {
+function handleSendUnsequenced(
+  host: Host,
+  peer: Peer,
+  data: Buffer,
+  end: number,
+  at: number,
+  pos: number,
+  length: number,
+  channelID: number,
+): number {
   if (!payloadAllowed(host, peer, end, pos, length, channelID)) return ABORT;
   let unsequencedGroup = data.readUInt16BE(at + 4);
   const index = unsequencedGroup % PEER_UNSEQUENCED_WINDOW_SIZE;
