@@ -104,8 +104,11 @@ export class DgramDatagramSocket implements DatagramSocket {
   private closed = false;
   private readonly sources = new SourceWords();
   private readonly destinations: DestinationStrings;
-  /** The one received batch, handed out for every datagram. */
-  private readonly received: DatagramBatch = { data: new Uint8Array(0), meta: new Uint32Array(META_WORDS), count: 1 };
+  /**
+   * The one received batch, handed out for every datagram: a copy in a reused buffer, so that
+   * `data` is a plain Uint8Array reused as on the native backend (a Buffer's slice() is a view).
+   */
+  private readonly received: DatagramBatch = { data: new Uint8Array(65536), meta: new Uint32Array(META_WORDS), count: 1 };
 
   private constructor(socket: dgram.Socket, ipv6: boolean) {
     this.socket = socket;
@@ -159,7 +162,7 @@ export class DgramDatagramSocket implements DatagramSocket {
     if (words === null) return;
     const batch = this.received;
     const meta = batch.meta;
-    batch.data = message;
+    batch.data.set(message);
     meta[META_OFFSET] = 0;
     meta[META_LENGTH] = message.length;
     meta[META_ADDRESS] = words[0]!;

@@ -48,7 +48,13 @@ export interface NativeUdpAddon {
 }
 
 /** Where the build puts the addon (the same relative path from src/transport and dist/transport). */
-export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/enet_udp.node', import.meta.url));
+export const BUILT_ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/enet_udp.node', import.meta.url));
+
+/** The environment variable that points at another build of the addon (a prebuilt binary, say). */
+export const NATIVE_ADDON_ENV = 'ENET_TS_NATIVE_ADDON';
+
+/** The addon this process loads: ENET_TS_NATIVE_ADDON when set, else {@link BUILT_ADDON_PATH}. */
+export const NATIVE_ADDON_PATH = process.env[NATIVE_ADDON_ENV] || BUILT_ADDON_PATH;
 
 /** Whether the native addon can be used here. */
 export interface NativeAddonStatus {
