@@ -8,6 +8,7 @@
  *   send(handle, data, meta, count)
  *   localPort(handle) -> number          close(handle)
  *   stats(handle) -> object              fd(handle) -> number
+ *   setGso(handle, enabled)              (benchmarks and tests: plain sendmmsg only)
  *   broadcastEnabled(fd) -> boolean      (tests: reads SO_BROADCAST of any socket)
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
  * when the poll itself fails.
@@ -671,6 +672,18 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value js_set_gso(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  bool enabled;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "setGso(handle, enabled: boolean)");
+  s->gso_enabled = enabled;
+  return NULL;
+}
+
 static napi_value js_broadcast_enabled(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], result;
@@ -692,6 +705,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL},
       {"fd", NULL, js_fd, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"setGso", NULL, js_set_gso, NULL, NULL, NULL, napi_default, NULL},
       {"broadcastEnabled", NULL, js_broadcast_enabled, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

@@ -43,6 +43,7 @@ export interface NativeUdpAddon {
   localPort(handle: NativeSocketHandle): number;
   fd(handle: NativeSocketHandle): number;
   stats(handle: NativeSocketHandle): NativeSocketStats;
+  setGso(handle: NativeSocketHandle, enabled: boolean): void;
   /** Reads SO_BROADCAST of any socket descriptor of this process. */
   broadcastEnabled(fd: number): boolean;
 }

@@ -121,6 +121,11 @@ export class NativeDatagramSocket implements DatagramSocket {
     return this.addon.stats(this.handle);
   }
 
+  /** Turns GSO (UDP_SEGMENT runs) on or off; on by default, off for good once the kernel refuses it. */
+  setGso(enabled: boolean): void {
+    if (!this.closed) this.addon.setGso(this.handle, enabled);
+  }
+
   /** The socket's file descriptor (-1 once closed). */
   fd(): number {
     return this.addon.fd(this.handle);

@@ -205,63 +205,67 @@ for (const backend of ['native', 'dgram'] as SocketBackendName[]) {
       if (backend === 'native') assert.ok(inbox.batches < 256, `${inbox.batches} batches for 256 datagrams`);
     });
 
-    test('runs of equal sizes (the GSO path) arrive as separate datagrams of the right sizes', async () => {
-      const receiver = await openSocket('127.0.0.1', 0, BIG_BUFFER);
-      const other = await openSocket('127.0.0.1', 0, BIG_BUFFER);
-      const sender = await openSocket('127.0.0.1');
-      const inbox = new Inbox(receiver);
-      const inOther = new Inbox(other);
-      // 40 × 1200 then a shorter tail (one run), 70 × 64 (more than 64 segments), a lone 4096,
-      // then 3 × 500 to another port, then 5 × 1000 back to the first.
-      const sizes = [...Array(40).fill(1200), 700, ...Array(70).fill(64), 4096];
-      const first = batchTo(
-        '127.0.0.1',
-        receiver.localPort(),
-        sizes.map((n, i) => payload(n, i)),
-      );
-      const second = batchTo(
-        '127.0.0.1',
-        other.localPort(),
-        [500, 500, 500].map((n, i) => payload(n, 1000 + i)),
-      );
-      const third = batchTo(
-        '127.0.0.1',
-        receiver.localPort(),
-        [1000, 1000, 1000, 1000, 1000].map((n, i) => payload(n, 2000 + i)),
-      );
-      // All three in one batch.
-      const data = new Uint8Array(first.data.length + second.data.length + third.data.length);
-      const meta = new Uint32Array(first.meta.length + second.meta.length + third.meta.length);
-      let base = 0;
-      let at = 0;
-      for (const part of [first, second, third]) {
-        data.set(part.data, base);
-        for (let i = 0; i < part.count; i++) {
-          meta.set(part.meta.subarray(i * META_WORDS, (i + 1) * META_WORDS), at);
-          meta[at + META_OFFSET]! += base;
-          at += META_WORDS;
+    for (const gso of backend === 'native' ? [true, false] : [false]) {
+      test(`runs of equal sizes${gso ? ' (the GSO path)' : ''} arrive as separate datagrams of the right sizes`, async () => {
+        const receiver = await openSocket('127.0.0.1', 0, BIG_BUFFER);
+        const other = await openSocket('127.0.0.1', 0, BIG_BUFFER);
+        const sender = await openSocket('127.0.0.1');
+        if (sender instanceof NativeDatagramSocket) sender.setGso(gso);
+        const inbox = new Inbox(receiver);
+        const inOther = new Inbox(other);
+        // 40 × 1200 then a shorter tail (one run), 70 × 64 (more than 64 segments), a lone 4096,
+        // then 3 × 500 to another port, then 5 × 1000 back to the first.
+        const sizes = [...Array(40).fill(1200), 700, ...Array(70).fill(64), 4096];
+        const first = batchTo(
+          '127.0.0.1',
+          receiver.localPort(),
+          sizes.map((n, i) => payload(n, i)),
+        );
+        const second = batchTo(
+          '127.0.0.1',
+          other.localPort(),
+          [500, 500, 500].map((n, i) => payload(n, 1000 + i)),
+        );
+        const third = batchTo(
+          '127.0.0.1',
+          receiver.localPort(),
+          [1000, 1000, 1000, 1000, 1000].map((n, i) => payload(n, 2000 + i)),
+        );
+        // All three in one batch.
+        const data = new Uint8Array(first.data.length + second.data.length + third.data.length);
+        const meta = new Uint32Array(first.meta.length + second.meta.length + third.meta.length);
+        let base = 0;
+        let at = 0;
+        for (const part of [first, second, third]) {
+          data.set(part.data, base);
+          for (let i = 0; i < part.count; i++) {
+            meta.set(part.meta.subarray(i * META_WORDS, (i + 1) * META_WORDS), at);
+            meta[at + META_OFFSET]! += base;
+            at += META_WORDS;
+          }
+          base += part.data.length;
         }
-        base += part.data.length;
-      }
-      sender.send({ data, meta, count: first.count + second.count + third.count });
-      const got = await inbox.waitFor(sizes.length + 5);
-      assert.deepEqual(
-        got.map((r) => r.bytes.length),
-        [...sizes, 1000, 1000, 1000, 1000, 1000],
-      );
-      got.slice(0, sizes.length).forEach((r, i) => {
-        assert.deepEqual(r.bytes, payload(sizes[i]!, i), `datagram ${i}`);
+        sender.send({ data, meta, count: first.count + second.count + third.count });
+        const got = await inbox.waitFor(sizes.length + 5);
+        assert.deepEqual(
+          got.map((r) => r.bytes.length),
+          [...sizes, 1000, 1000, 1000, 1000, 1000],
+        );
+        got.slice(0, sizes.length).forEach((r, i) => {
+          assert.deepEqual(r.bytes, payload(sizes[i]!, i), `datagram ${i}`);
+        });
+        assert.deepEqual(
+          (await inOther.waitFor(3)).map((r) => r.bytes),
+          [500, 500, 500].map((n, i) => payload(n, 1000 + i)),
+        );
+        if (sender instanceof NativeDatagramSocket) {
+          const stats = sender.stats();
+          if (gso) assert.ok(stats.gsoMessages >= 4 || !stats.gsoEnabled, `GSO messages: ${stats.gsoMessages}`);
+          else assert.equal(stats.gsoMessages, 0);
+          assert.equal(stats.sentDatagrams, sizes.length + 8);
+        }
       });
-      assert.deepEqual(
-        (await inOther.waitFor(3)).map((r) => r.bytes),
-        [500, 500, 500].map((n, i) => payload(n, 1000 + i)),
-      );
-      if (sender instanceof NativeDatagramSocket) {
-        const stats = sender.stats();
-        assert.ok(stats.gsoMessages >= 4 || !stats.gsoEnabled, `GSO messages: ${stats.gsoMessages}`);
-        assert.equal(stats.sentDatagrams, sizes.length + 8);
-      }
-    });
+    }
 
     test('a datagram longer than a receive slot is flagged truncated (native) or delivered whole (dgram)', async () => {
       const receiver = await openSocket('127.0.0.1');
