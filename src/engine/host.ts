@@ -344,7 +344,7 @@ export class Host {
       if (peer.connectEventPending) {
         peer.connectEventPending = false;
         if (peer.state === PeerState.ZOMBIE || !peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
-        return this.emit('connect', peer, peer.eventData, 0, null, 0);
+        return this.emit('connect', peer, peer.connectEventData, 0, null, 0);
       }
       switch (peer.state) {
         case PeerState.CONNECTION_PENDING:

@@ -159,6 +159,11 @@ export class Peer {
   needsDispatch = false;
   /** A CONNECT event is owed to the application. */
   connectEventPending = false;
+  /**
+   * The data of the owed CONNECT event, kept apart from `eventData`: a whole receive batch is
+   * handled before events go out, and a DISCONNECT later in it sets `eventData` again.
+   */
+  connectEventData = 0;
   /** The last send pass ran out of room for this peer: send again. */
   continueSending = false;
   incomingUnsequencedGroup = 0;
@@ -300,6 +305,7 @@ export class Peer {
     this.eventData = 0;
     this.continueSending = false;
     this.connectEventPending = false;
+    this.connectEventData = 0;
     this.unsequencedWindow.fill(0);
     this.resetQueues();
   }

@@ -330,6 +330,7 @@ export function notifyConnect(host: Host, peer: Peer): void {
   host.recalculateBandwidthLimits = true;
   peer.changeState(PeerState.CONNECTED);
   peer.connectEventPending = true;
+  peer.connectEventData = peer.eventData;
   host.queueDispatch(peer);
 }
 
