@@ -42,7 +42,10 @@ test('bench/run.mjs --quick --only B1,B3,B4,B5 runs enet-ts, C ENet and raw dgra
   const r = await run(['bench/run.mjs', '--quick', '--only', 'B1,B3,B4,B5'], 90_000);
   const all = `exit ${r.code}\n${r.out.join('\n')}\n${r.err.join('\n')}`;
   assert.equal(r.code, 0, all);
-  assert.ok(r.out.some((l) => l.startsWith('bench: enet-ts socket backends: ')), all);
+  assert.ok(
+    r.out.some((l) => l.startsWith('bench: enet-ts socket backends: ')),
+    all,
+  );
   const { columns, rows } = table(r.out);
   const ts = enetTsColumns(columns);
   for (const id of ['B1', 'B3', 'B4']) {
@@ -65,7 +68,9 @@ test('bench/run.mjs --quick --only B1,B3,B4,B5 runs enet-ts, C ENet and raw dgra
   assert.ok(r.out.some((l) => l.includes('wrote bench/results/quick.json')));
 });
 
-test('bench/run.mjs --quick --only B6,B7,B8,B9: the C range coder row, the connection burst, ack turnaround and overload', { timeout: 100_000 }, async () => {
+test('bench/run.mjs --quick --only B6,B7,B8,B9: the C range coder row, the connection burst, ack turnaround and overload', {
+  timeout: 100_000,
+}, async () => {
   const r = await run(['bench/run.mjs', '--quick', '--only', 'B6,B7,B8,B9'], 90_000);
   const all = `exit ${r.code}\n${r.out.join('\n')}\n${r.err.join('\n')}`;
   assert.equal(r.code, 0, all);
@@ -119,7 +124,10 @@ test('bench/run.mjs --quick --only B6,B7,B8,B9: the C range coder row, the conne
   const b9 = rowsOf(rows, 'B9');
   assert.equal(b9.length, 2, all);
   for (const row of b9) numbers(row, [...ts.values, 'C ENet']);
-  assert.ok(r.out.some((l) => /^\s+B9 run 1, messages\/s offered → delivered: /.test(l)), all);
+  assert.ok(
+    r.out.some((l) => /^\s+B9 run 1, messages\/s offered → delivered: /.test(l)),
+    all,
+  );
   for (const impl of ts.values)
     assert.ok(
       r.out.some((l) => new RegExp(`^\\s+B9 ${impl.replace(/[()]/g, '\\$&')} delivered at least C ENet's rate in [01] of 1 runs$`).test(l)),
