@@ -379,7 +379,7 @@ const AGGREGATE = { median, max: (xs) => Math.max(...xs), sum: (xs) => xs.reduce
 const rows = [];
 const notes = [];
 let failedCells = 0;
-const steps = scenarios.reduce((n, s) => n + s.impls.length * (s.runs ?? RUNS), 0) + (only.includes('B6') ? 2 : 0);
+const steps = scenarios.reduce((n, s) => n + s.impls.length * (s.runs ?? RUNS), 0) + (only.includes('B6') ? 2 * RUNS : 0);
 let step = 0;
 const tick = (what) => {
   if (!progress) return;
@@ -448,7 +448,7 @@ for (const s of scenarios) {
       const field = (key) => rs.map((r) => r[key] ?? '?').join(' ');
       if (rs.length)
         notes.push(
-          `B8 ${impl}, per run: RTT estimate ms ${field('rtt_ms_1')}; throttle ${field('throttle_1')}; of ${B8_SENT_AFTER} arrived ${field('arrived_1')}; second connection: RTT ms ${field('rtt_ms_2')}, arrived ${field('arrived_2')}`,
+          `B8 ${impl}, per run: RTT estimate ms ${field('rtt_ms_1')}; throttle ${field('throttle_1')}; of ${B8_SENT_AFTER} arrived ${field('arrived_1')}; second connection: RTT ms ${field('rtt_ms_2')}, throttle ${field('throttle_2')}, arrived ${field('arrived_2')}`,
         );
     }
   if (s.id === 'B9') {
@@ -466,63 +466,85 @@ for (const s of scenarios) {
   }
 }
 
-if (only.includes('B6')) {
-  tick('B6 codecs');
-  const codecs = start(process.execPath, [join(root, 'bench', 'roles', 'codecs.mjs'), String(quick ? 100 : 1000)], {}, false);
-  let measured = [];
+/** Runs a one-shot role and returns its first line starting with `prefix` (or a SKIP line); stops it after. */
+async function oneShot(file, argv, prefix, ms) {
+  const role = start(file, argv, {}, false);
   try {
-    const line = await codecs.wait('', 58000);
-    if (!/^(RESULT|SKIP) /.test(line)) throw new Error(`unexpected output: ${line}`);
-    if (line.startsWith('SKIP')) {
-      const reason = line.slice(5);
-      console.log(`B6 skipped: ${reason}`);
-      rows.push({ scenario: 'B6', metric: `skipped: ${reason}`, better: 'higher', values: {}, ratios: {}, skipped: reason });
-    } else measured = JSON.parse(line.slice(7));
-  } catch (err) {
-    failedCells++;
-    console.error(`B6: ${err.message}`);
-    notes.push('B6: failed');
+    const line = await role.wait('', ms);
+    if (!line.startsWith(prefix) && !line.startsWith('SKIP ')) throw new Error(`unexpected output: ${line}`);
+    return line;
   } finally {
-    await codecs.stop();
+    await role.stop();
   }
-  // C ENet's range coder over the same corpus, written out by the codecs role.
-  let rangeCoder = null;
-  if (measured.length) {
-    tick('B6 C range coder');
-    const corpus = join(dirname(rangeCoderBin), 'b6-corpus.bin');
-    const writer = start(process.execPath, [join(root, 'bench', 'roles', 'codecs.mjs'), 'corpus', corpus], {}, false);
-    const coder = () => start(rangeCoderBin, [corpus, String(quick ? 100 : 1000)], {}, false);
-    let c = null;
+}
+
+if (only.includes('B6')) {
+  // RUNS rounds, each enet-ts's four codecs then C ENet's range coder over the same corpus (the
+  // codecs role writes it out first); medians of the rounds.
+  const codecs = join(root, 'bench', 'roles', 'codecs.mjs');
+  const corpus = join(dirname(rangeCoderBin), 'b6-corpus.bin');
+  const ms = String(quick ? 100 : 1000);
+  const ours = [];
+  const theirs = [];
+  let skipped = null;
+  try {
+    const line = await oneShot(process.execPath, [codecs, 'corpus', corpus], 'CORPUS ', 20000);
+    if (line.startsWith('SKIP ')) skipped = line.slice(5);
+  } catch (err) {
+    console.error(`B6 corpus: ${err.message}`);
+  }
+  for (let run = 0; run < RUNS && skipped === null; run++) {
+    tick(`B6 enet-ts codecs run ${run + 1}`);
     try {
-      await writer.wait('CORPUS', 20000);
-      c = coder();
-      rangeCoder = parse(await c.wait('RESULT', 30000));
+      const line = await oneShot(process.execPath, [codecs, ms], 'RESULT ', 58000);
+      if (line.startsWith('SKIP ')) skipped = line.slice(5);
+      else ours.push(JSON.parse(line.slice(7)));
     } catch (err) {
-      failedCells++;
-      console.error(`B6 C range coder: ${err.message}`);
-      notes.push('B6 C range coder: failed');
-    } finally {
-      await Promise.all([writer.stop(), c?.stop()]);
+      console.error(`B6 enet-ts run ${run + 1}: ${err.message}`);
+    }
+    if (skipped !== null || !existsSync(corpus)) continue;
+    tick(`B6 C range coder run ${run + 1}`);
+    try {
+      theirs.push(parse(await oneShot(rangeCoderBin, [corpus, ms], 'RESULT ', 30000)));
+    } catch (err) {
+      console.error(`B6 C range coder run ${run + 1}: ${err.message}`);
     }
   }
-  for (const r of measured) {
-    const isRange = r.mode === 'RANGE_CODER' && rangeCoder !== null;
-    const values = { ...Object.fromEntries(TS.map((t) => [t, r.datagramsPerSecond])), [C]: isRange ? rangeCoder.datagrams_per_s : null };
-    rows.push({
-      scenario: 'B6',
-      metric: `${r.mode}: datagrams/s compress+decompress (size ×${Number(r.ratio).toFixed(2)})`,
-      better: 'higher',
-      aggregate: 'one run',
-      values,
-      ratios: ratiosOf(values),
-      compressionRatio: r.ratio,
-      ...(isRange ? { cCompressionRatio: rangeCoder.ratio } : {}),
-    });
+  if (skipped !== null) {
+    console.log(`B6 skipped: ${skipped}`);
+    rows.push({ scenario: 'B6', metric: `skipped: ${skipped}`, better: 'higher', values: {}, ratios: {}, skipped });
+  } else {
+    if (ours.length === 0) {
+      failedCells++;
+      notes.push('B6 enet-ts: every run failed');
+    }
+    if (theirs.length === 0) {
+      failedCells++;
+      notes.push('B6 C range coder: every run failed');
+    }
+    const c = theirs.length ? median(theirs.map((r) => r.datagrams_per_s)) : null;
+    for (const mode of ours[0]?.map((r) => r.mode) ?? []) {
+      const mine = ours.map((round) => round.find((r) => r.mode === mode));
+      const isRange = mode === 'RANGE_CODER';
+      const ts = median(mine.map((r) => r.datagramsPerSecond));
+      const values = { ...Object.fromEntries(TS.map((t) => [t, ts])), [C]: isRange ? c : null };
+      rows.push({
+        scenario: 'B6',
+        metric: `${mode}: datagrams/s compress+decompress (size ×${Number(mine[0].ratio).toFixed(2)})`,
+        better: 'higher',
+        values,
+        ratios: ratiosOf(values),
+        runs: { 'enet-ts': mine.map((r) => r.datagramsPerSecond), ...(isRange ? { [C]: theirs.map((r) => r.datagrams_per_s) } : {}) },
+        compressionRatio: mine[0].ratio,
+        ...(isRange && theirs.length ? { cCompressionRatio: theirs[0].ratio } : {}),
+      });
+    }
+    const range = ours[0]?.find((r) => r.mode === 'RANGE_CODER');
+    if (ours.length)
+      notes.push(
+        `B6 runs no sockets: ${TS.length > 1 ? 'every enet-ts column shows the same measurement' : 'one measurement per round'}${theirs.length && range ? `; C ENet's range coder left the corpus at size ×${theirs[0].ratio.toFixed(3)}, enet-ts's at ×${Number(range.ratio).toFixed(3)}` : ''}`,
+      );
   }
-  if (measured.length)
-    notes.push(
-      `B6 runs no sockets: ${TS.length > 1 ? 'every enet-ts column shows the same measurement' : 'one measurement'}${rangeCoder ? `; C ENet's range coder left the corpus at size ×${rangeCoder.ratio.toFixed(3)}, enet-ts's at ×${Number(measured.find((r) => r.mode === 'RANGE_CODER')?.ratio).toFixed(3)}` : ''}`,
-    );
 }
 
 // ------------------------------------------------------------------ report
