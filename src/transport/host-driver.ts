@@ -1,5 +1,6 @@
 import { Host, type HostOptions } from '../engine/host.js';
 import type { Peer } from '../engine/peer.js';
+import { warmUpEngine } from '../engine/warm-up.js';
 import type { DatagramSocket } from './datagram-socket.js';
 import { EarliestTimer } from './earliest-timer.js';
 import { DatagramPipeline } from './pipeline.js';
@@ -12,8 +13,9 @@ export function engineClock(): number {
 /**
  * Runs a sans-I/O {@link Host} on Node's event loop: feeds it the received batches and the
  * clock, runs its timeouts on one timer, and sends what it queues in one batch per pass. Acks of
- * the first batch of an event-loop turn leave once the application has reacted to its events, so
- * replies share their datagrams; the rest of a burst is answered at the end of the turn.
+ * a burst (a batch of several datagrams) leave as soon as the engine has handled it; those of a
+ * lone datagram first in its event-loop turn leave once the application has reacted to its
+ * events, so a reply shares their datagram; the rest is answered at the end of the turn.
  */
 export class HostDriver {
   readonly host: Host;
@@ -30,13 +32,20 @@ export class HostDriver {
   private closed = false;
 
   constructor(options: HostOptions, socket: DatagramSocket) {
+    warmUpEngine();
     this.host = new Host(options, (data, address, port) => this.pipeline.output(data, address, port));
     this.host.setTime(engineClock());
     this.pipeline = new DatagramPipeline(socket, this.host, engineClock);
     this.pipeline.onBatchEnd = this.afterBatch;
   }
 
-  private readonly afterBatch = (): void => {
+  private readonly afterBatch = (count: number): void => {
+    if (count > 1) {
+      // A burst: its acks leave now, before the application works through its events, so the
+      // senders' round-trip estimates (and their throttles) see the network, not our backlog.
+      this.host.flushMarked();
+      this.pipeline.flush();
+    }
     if (!this.turnOpen) {
       this.turnOpen = true;
       this.onReady();

@@ -46,8 +46,8 @@ export class DatagramPipeline {
   private receiveData: Uint8Array | null = null;
   private receiveView: Buffer = Buffer.alloc(0);
   private closed = false;
-  /** Called after each received batch has gone through the engine. */
-  onBatchEnd: () => void = () => {};
+  /** Called after each received batch has gone through the engine, with its number of datagrams. */
+  onBatchEnd: (count: number) => void = () => {};
 
   constructor(
     socket: DatagramSocket,
@@ -171,7 +171,7 @@ export class DatagramPipeline {
         if (length < TRUNCATED_LENGTH) dtls.input(Buffer.from(buffer.subarray(start, start + length)), endpoint.address, endpoint.port);
       } else host.receiveAt(buffer, start, length, endpoint.address, endpoint.port); // oversized ones are dropped unread
     }
-    this.onBatchEnd();
+    this.onBatchEnd(batch.count);
   }
 
   /** Closes the socket after sending what is gathered; stops DTLS and shaper timers. */
