@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CompressionMode, ENetConnection, ENetPacketPeer, EventType, TLSOptions } from '../../src/index.js';
+import { CompressionMode, ENetConnection, ENetPacketPeer, EventType, HostStatistic, TLSOptions } from '../../src/index.js';
 import { GodotProcess, godot4Missing } from '../support/godot.js';
 import { EchoChecker, FLAG_MASK, markerPacket } from '../support/marker-packets.js';
 import { type Pki, makePki } from '../support/pki.js';
@@ -17,8 +17,13 @@ type Mode = (typeof MODES)[number];
 const CASE_MS = 90_000;
 const RELIABLE = ENetPacketPeer.FLAG_RELIABLE;
 
-/** Reliable sizes the enet-ts client sends: tiny, around the MTU (1392), fragmented, and one of 100 000 bytes. */
-const SIZES = [6, 7, 64, 200, 511, 1000, 1380, 1392, 1400, 2000, 4000, 10000, 16384, 33000, 65535, 100000, 300, 5000];
+/**
+ * Reliable sizes the enet-ts client sends: tiny, around the MTU (1392), fragmented, and one of
+ * 100 000 bytes. Packet i has random bytes when i % 3 is 0, else text or zeros (mostly compressible).
+ */
+const SIZES = [6, 7, 64, 200, 511, 1000, 1380, 1392, 1400, 2000, 4000, 10000, 16384, 33000, 65535, 300, 100000, 5000];
+/** Below this ratio of ENet datagram bytes to payload bytes, the datagrams were compressed (NONE: above 1). */
+const COMPRESSED_RATIO = 0.7;
 /** Unreliable kinds, cycled: plain unreliable, unsequenced, unreliable fragments (3000 bytes). */
 const UNRELIABLE = [0, ENetPacketPeer.FLAG_UNSEQUENCED, ENetPacketPeer.FLAG_UNRELIABLE_FRAGMENT];
 
@@ -87,6 +92,9 @@ interface ClientRun {
   disconnectAcked: boolean;
   checker: EchoChecker;
   warnings: string[];
+  /** ENet datagram bytes sent and received (HostStatistic: after compression, inside DTLS). */
+  wireSent: number;
+  wireReceived: number;
 }
 
 /**
@@ -104,6 +112,8 @@ async function enetTsClient(port: number, mode: Mode, dtls?: ClientDtls, failFas
     disconnectAcked: false,
     checker: new EchoChecker(),
     warnings: [],
+    wireSent: 0,
+    wireReceived: 0,
   };
   conn.onWarning = (w) => run.warnings.push(w.message);
   try {
@@ -145,6 +155,8 @@ async function enetTsClient(port: number, mode: Mode, dtls?: ClientDtls, failFas
         if (e.type === EventType.DISCONNECT) run.disconnectAcked = true;
       }
     }
+    run.wireSent = conn.popStatistic(HostStatistic.TOTAL_SENT_DATA);
+    run.wireReceived = conn.popStatistic(HostStatistic.TOTAL_RECEIVED_DATA);
     return run;
   } finally {
     conn.destroy();
@@ -175,6 +187,10 @@ class EnetTsEchoServer {
   readonly disconnectData: number[] = [];
   readonly warnings: string[] = [];
   received = 0;
+  /** Payload bytes received (and echoed), and ENet datagram bytes received and sent (HostStatistic) once stopped. */
+  payloadReceived = 0;
+  wireReceived = 0;
+  wireSent = 0;
   private running = true;
   private loop: Promise<void> = Promise.resolve();
   private readonly changed = new Set<() => void>();
@@ -196,8 +212,10 @@ class EnetTsEchoServer {
       else if (e.type === EventType.DISCONNECT) this.disconnectData.push(e.data);
       else if (e.type === EventType.RECEIVE) {
         const flags = e.peer!.getPacketFlags() & FLAG_MASK;
-        e.peer!.send(e.channel, e.peer!.getPacket(), flags);
+        const packet = e.peer!.getPacket();
+        e.peer!.send(e.channel, packet, flags);
         this.received++;
+        this.payloadReceived += packet.length;
       }
       for (const f of this.changed) f();
     }
@@ -224,6 +242,8 @@ class EnetTsEchoServer {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    this.wireReceived = this.conn.popStatistic(HostStatistic.TOTAL_RECEIVED_DATA);
+    this.wireSent = this.conn.popStatistic(HostStatistic.TOTAL_SENT_DATA);
     this.conn.destroy();
   }
 }
@@ -260,6 +280,16 @@ function dropWarnings(warnings: string[]): string[] {
   return warnings.filter((w) => !/for a peer or session this host does not have/.test(w));
 }
 
+/**
+ * Asserts that the datagrams one way were compressed (`mode` other than NONE: fewer ENet bytes than
+ * payload bytes, by far) or not (NONE: more ENet bytes than payload bytes, for the headers).
+ */
+function assertOnWire(mode: Mode, wire: number, payload: number, way: string): void {
+  const ratio = wire / payload;
+  if (mode === 'NONE') assert.ok(ratio > 1, `${way}: ${wire} datagram bytes for ${payload} payload bytes, uncompressed`);
+  else assert.ok(ratio < COMPRESSED_RATIO, `${way}: ${wire} datagram bytes for ${payload} payload bytes, ${mode}-compressed`);
+}
+
 /** Asserts a complete, clean echo run of the enet-ts client, and Godot's server summary of it. */
 function assertGoodClientRun(run: ClientRun, summary: Summary): void {
   const { checker } = run;
@@ -269,6 +299,9 @@ function assertGoodClientRun(run: ClientRun, summary: Summary): void {
   assert.equal(checker.reliableBack, SIZES.length, 'every reliable echo came back');
   assert.ok(run.disconnectAcked, 'our DISCONNECT was acknowledged');
   assert.deepEqual(dropWarnings(run.warnings), [], 'no datagram dropped as undecodable');
+  const mode = summary.summary.compression as Mode;
+  assertOnWire(mode, run.wireSent, checker.bytesSent, 'enet-ts → Godot');
+  assertOnWire(mode, run.wireReceived, checker.bytesBack, 'Godot → enet-ts');
   const s = summary.summary;
   assert.equal(summary.ok, true, JSON.stringify(summary));
   assert.equal(summary.exit_reason, 'disconnects');
@@ -282,6 +315,8 @@ function assertGoodClientRun(run: ClientRun, summary: Summary): void {
 /** Asserts Godot's echo client finished cleanly against our server, which saw its CONNECT and DISCONNECT data. */
 async function assertGoodGodotClientRun(summary: Summary, server: EnetTsEchoServer): Promise<void> {
   const s = summary.summary;
+  assertOnWire(s.compression as Mode, server.wireReceived, server.payloadReceived, 'Godot → enet-ts');
+  assertOnWire(s.compression as Mode, server.wireSent, server.payloadReceived, 'enet-ts → Godot');
   assert.equal(summary.ok, true, JSON.stringify(summary));
   assert.equal(s.reliable_ok, s.reliable_sent);
   assert.equal(s.reliable_sent, 40);

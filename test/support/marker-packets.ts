@@ -41,11 +41,15 @@ export class EchoChecker {
   reliableBack = 0;
   unreliableSent = 0;
   unreliableBack = 0;
+  /** Payload bytes sent, and payload bytes of the good echoes. */
+  bytesSent = 0;
+  bytesBack = 0;
 
   /** Notes a packet as sent. */
   sentPacket(bytes: Buffer, channel: number, flags: number): void {
     const id = bytes.readUInt32LE(2);
     this.sent.set(id, { bytes, channel, flags });
+    this.bytesSent += bytes.length;
     if (flags & 1) {
       this.reliableSent++;
       const list = this.expected.get(channel) ?? [];
@@ -62,6 +66,7 @@ export class EchoChecker {
     if (!want) return void this.problems.push(`unknown echo: ${b.length} bytes on channel ${channel}`);
     if (this.seen.has(id)) return void this.problems.push(`id ${id}: echoed twice`);
     this.seen.add(id);
+    this.bytesBack += b.length;
     if (!b.equals(want.bytes)) this.problems.push(`id ${id}: echo differs (${b.length} bytes, sent ${want.bytes.length})`);
     if (channel !== want.channel) this.problems.push(`id ${id}: echo on channel ${channel}, sent on ${want.channel}`);
     if ((flags & FLAG_MASK) !== want.flags) this.problems.push(`id ${id}: echo flags ${flags & FLAG_MASK}, sent ${want.flags}`);
