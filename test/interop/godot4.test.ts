@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CompressionMode, ENetConnection, ENetPacketPeer, EventType, HostStatistic, TLSOptions } from '../../src/index.js';
 import { GodotProcess, godot4Missing } from '../support/godot.js';
-import { EchoChecker, FLAG_MASK, markerPacket } from '../support/marker-packets.js';
+import { EchoChecker, FLAG_MASK, MARKER, markerPacket } from '../support/marker-packets.js';
 import { type Pki, makePki } from '../support/pki.js';
 
 // Live interop with Godot 4.3's own ENetConnection / ENetPacketPeer (bundled ENet 1.3.18, mbedTLS 3.6):
@@ -187,6 +187,8 @@ class EnetTsEchoServer {
   readonly disconnectData: number[] = [];
   readonly warnings: string[] = [];
   received = 0;
+  /** Packets whose received ENet flags differ from the flags Godot's client sent them with. */
+  readonly flagMismatches: string[] = [];
   /** Payload bytes received (and echoed), and ENet datagram bytes received and sent (HostStatistic) once stopped. */
   payloadReceived = 0;
   wireReceived = 0;
@@ -216,6 +218,8 @@ class EnetTsEchoServer {
         e.peer!.send(e.channel, packet, flags);
         this.received++;
         this.payloadReceived += packet.length;
+        // Godot's client writes the flags it sent with into byte 1: they must arrive as sent.
+        if (packet[0] === MARKER && packet[1] !== flags) this.flagMismatches.push(`sent with ${packet[1]}, received with ${flags}`);
       }
       for (const f of this.changed) f();
     }
@@ -324,6 +328,7 @@ async function assertGoodGodotClientRun(summary: Summary, server: EnetTsEchoServ
   assert.ok((s.unreliable_ok as number) >= 1, `${s.unreliable_ok} of ${s.unreliable_sent} unreliable echoes (ENet may drop some)`);
   assert.deepEqual(server.connectData, [42]);
   assert.deepEqual(server.disconnectData, [7]);
+  assert.deepEqual(server.flagMismatches, [], 'each packet arrived with the flags Godot sent it with');
   assert.deepEqual(dropWarnings(server.warnings), [], 'no datagram dropped as undecodable');
 }
 
