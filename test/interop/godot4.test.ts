@@ -27,11 +27,12 @@ const COMPRESSED_RATIO = 0.7;
 /** Unreliable kinds, cycled: plain unreliable, unsequenced, unreliable fragments (3000 bytes). */
 const UNRELIABLE = [0, ENetPacketPeer.FLAG_UNSEQUENCED, ENetPacketPeer.FLAG_UNRELIABLE_FRAGMENT];
 
-/** The DTLS setup of one side: PEM key and certificate for a server, trusted root and name for a client. */
+/** A DTLS server's PEM key and certificate. */
 interface ServerDtls {
   key: string;
   cert: string;
 }
+/** What a DTLS client verifies: the root it trusts (PEM) and the server's name. */
 interface ClientDtls {
   ca: string;
   hostname: string;
@@ -49,12 +50,13 @@ let pki: Pki;
 /** A key and self-signed certificate (CN=localhost, no subjectAltName) made by Godot's Crypto. */
 let godotMade: ServerDtls;
 
-/** Writes a PEM string to a file in the PKI folder for the Godot scripts (absolute path). */
 let fileCount = 0;
+/** Writes a PEM string to a new file in the PKI folder, for the Godot scripts; returns its absolute path. */
 function pemFile(text: string): string {
   return pki.write(`pem-${++fileCount}.pem`, text);
 }
 
+/** Godot's summary line (the script's last), parsed. */
 function summaryOf(godot: GodotProcess, ms: number): Promise<Summary> {
   return godot.waitFor(/"summary":\{/, ms).then((l) => JSON.parse(l) as Summary);
 }
@@ -163,6 +165,7 @@ async function enetTsClient(port: number, mode: Mode, dtls?: ClientDtls, failFas
   }
 }
 
+/** Sends SIZES reliably round-robin over 4 channels, an unreliable kind after every third, noting each in `checker`. */
 function sendAll(peer: ENetPacketPeer, checker: EchoChecker): void {
   let id = 1;
   let u = 0;
@@ -197,6 +200,7 @@ class EnetTsEchoServer {
   private loop: Promise<void> = Promise.resolve();
   private readonly changed = new Set<() => void>();
 
+  /** Binds to a free loopback port, starts echoing, and resolves with the port. */
   async start(mode: Mode, dtls?: ServerDtls): Promise<number> {
     this.conn.onWarning = (w) => this.warnings.push(w.message);
     await this.conn.createHostBound('127.0.0.1', 0, 8);
@@ -243,6 +247,7 @@ class EnetTsEchoServer {
     });
   }
 
+  /** Ends the service loop, reads the datagram byte counters, and destroys the host. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
