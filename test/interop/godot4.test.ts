@@ -469,6 +469,9 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
         assert.equal(run.connected, false);
         assert.match(run.error ?? 'no EventType.ERROR', reason);
         assert.deepEqual(connectLines(godot), [], "no connection on Godot's side");
+        // Godot's mbedTLS got our fatal alert (42, bad_certificate) and ends the handshake with its error.
+        await godot.waitFor(/fatal alert message \(msg 42\)/, 5000);
+        await godot.waitFor(/TLS handshake error: -30592/, 5000);
       } finally {
         await godot.close();
       }
