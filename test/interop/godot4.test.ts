@@ -264,7 +264,7 @@ async function godotClientRun(
   clientDtls?: ClientDtls,
   clientMode: Mode = mode,
   extra: string[] = [],
-): Promise<{ summary: Summary; server: EnetTsEchoServer }> {
+): Promise<{ summary: Summary; server: EnetTsEchoServer; lines: string[] }> {
   const server = new EnetTsEchoServer();
   let godot: GodotProcess | null = null;
   try {
@@ -273,7 +273,7 @@ async function godotClientRun(
     const summary = await summaryOf(godot, 60000);
     // Godot prints its summary after our acknowledgement: let our loop take the DISCONNECT event.
     if (summary.summary.disconnect_acked) await server.until(() => server.disconnectData.length > 0, 5000, 'DISCONNECT');
-    return { summary, server };
+    return { summary, server, lines: godot.lines };
   } finally {
     await godot?.close();
     await server.stop();
@@ -478,9 +478,13 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
     });
 
     test(`DTLS ${what}: the Godot 4 client refuses the enet-ts server (handshake error)`, CASE, async () => {
-      const { summary, server } = await godotClientRun('NONE', serverOf(), clientOf(), 'NONE', GODOT_FAIL_FAST);
+      const { summary, server, lines } = await godotClientRun('NONE', serverOf(), clientOf(), 'NONE', GODOT_FAIL_FAST);
       assert.equal(summary.ok, false);
       assert.match(summary.reason ?? '', /service error before CONNECT/);
+      assert.ok(
+        lines.some((l) => /x509_verify_cert\(\) returned -9984/.test(l)),
+        "Godot's mbedTLS refused our certificate (X509_CERT_VERIFY_FAILED)",
+      );
       assert.deepEqual(server.connectData, []);
     });
   }
