@@ -360,9 +360,7 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
   after(() => pki?.cleanup());
 
   for (const mode of MODES) {
-    test(`enet-ts client → Godot 4 echo server, ${mode}: every echo exact, in order, on its channel, with its flags`, {
-      ...CASE,
-    }, async () => {
+    test(`enet-ts client → Godot 4 echo server, ${mode}: every echo exact, in order, on its channel, with its flags`, CASE, async () => {
       const { godot, port } = await godotServer(mode);
       try {
         const run = await enetTsClient(port, mode);
@@ -386,9 +384,7 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
   ];
   for (const [certName, certOf] of CERTS) {
     for (const mode of ['NONE', 'ZSTD'] as const) {
-      test(`DTLS, ${certName}, ${mode}: enet-ts client (verifying chain and name localhost) → Godot 4 server`, {
-        ...CASE,
-      }, async () => {
+      test(`DTLS, ${certName}, ${mode}: enet-ts client (verifying chain and name localhost) → Godot 4 server`, CASE, async () => {
         const c = certOf();
         const { godot, port } = await godotServer(mode, c);
         try {
@@ -400,9 +396,7 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
         }
       });
 
-      test(`DTLS, ${certName}, ${mode}: Godot 4 client (verifying chain and name localhost) → enet-ts server`, {
-        ...CASE,
-      }, async () => {
+      test(`DTLS, ${certName}, ${mode}: Godot 4 client (verifying chain and name localhost) → enet-ts server`, CASE, async () => {
         const c = certOf();
         const { summary, server } = await godotClientRun(mode, c, { ca: c.ca, hostname: 'localhost' });
         await assertGoodGodotClientRun(summary, server);
@@ -416,34 +410,38 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
   const GODOT_FAIL_FAST = ['--connect-timeout', '4', '--seconds', '5'];
   const connectLines = (godot: GodotProcess) => godot.lines.filter((l) => l.includes('"event":"connect"'));
 
-  test('compression mismatch, enet-ts client ZSTD → Godot 4 server NONE: Godot drops every data datagram, the client times out', {
-    ...CASE,
-  }, async () => {
-    const { godot, port } = await godotServer('NONE', undefined, false);
-    try {
-      const run = await enetTsClient(port, 'ZSTD', undefined, true);
-      // The handshake datagrams are too small to shrink, so they go uncompressed and connect; every
-      // datagram carrying data is compressed, and Godot (compression NONE) drops it.
-      assert.ok(run.connected, 'the uncompressed handshake completes');
-      assert.equal(run.checker.reliableBack, 0, 'no echo');
-      assert.ok(run.lostBeforeDone, 'the unacknowledged data ends the connection at the timeout');
-      assert.deepEqual(connectLines(godot).length, 1);
-      assert.equal(godot.lines.filter((l) => l.includes('"event":"receive"')).length, 0, 'Godot received no packet');
-    } finally {
-      await godot.close();
-    }
-  });
+  test(
+    'compression mismatch, enet-ts client ZSTD → Godot 4 server NONE: Godot drops every data datagram, the client times out',
+    CASE,
+    async () => {
+      const { godot, port } = await godotServer('NONE', undefined, false);
+      try {
+        const run = await enetTsClient(port, 'ZSTD', undefined, true);
+        // The handshake datagrams are too small to shrink, so they go uncompressed and connect; every
+        // datagram carrying data is compressed, and Godot (compression NONE) drops it.
+        assert.ok(run.connected, 'the uncompressed handshake completes');
+        assert.equal(run.checker.reliableBack, 0, 'no echo');
+        assert.ok(run.lostBeforeDone, 'the unacknowledged data ends the connection at the timeout');
+        assert.deepEqual(connectLines(godot).length, 1);
+        assert.equal(godot.lines.filter((l) => l.includes('"event":"receive"')).length, 0, 'Godot received no packet');
+      } finally {
+        await godot.close();
+      }
+    },
+  );
 
-  test('compression mismatch, Godot 4 client ZSTD → enet-ts server NONE: we warn and drop, Godot reports the missing echoes', {
-    ...CASE,
-  }, async () => {
-    const { summary, server } = await godotClientRun('NONE', undefined, undefined, 'ZSTD', GODOT_FAIL_FAST);
-    assert.equal(summary.ok, false);
-    assert.match(summary.reason ?? '', /40 of 40 reliable echoes missing/);
-    assert.equal(server.received, 0);
-    // The first warning names the mismatch (a datagram arriving after the disconnect may add a "stale peer" one).
-    assert.match(server.warnings[0] ?? 'no warning', /sends compressed datagrams but this host has compression NONE/);
-  });
+  test(
+    'compression mismatch, Godot 4 client ZSTD → enet-ts server NONE: we warn and drop, Godot reports the missing echoes',
+    CASE,
+    async () => {
+      const { summary, server } = await godotClientRun('NONE', undefined, undefined, 'ZSTD', GODOT_FAIL_FAST);
+      assert.equal(summary.ok, false);
+      assert.match(summary.reason ?? '', /40 of 40 reliable echoes missing/);
+      assert.equal(server.received, 0);
+      // The first warning names the mismatch (a datagram arriving after the disconnect may add a "stale peer" one).
+      assert.match(server.warnings[0] ?? 'no warning', /sends compressed datagrams but this host has compression NONE/);
+    },
+  );
 
   const FAILING_DTLS: Array<[string, () => ServerDtls, () => ClientDtls, RegExp]> = [
     [
@@ -460,9 +458,7 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
     ],
   ];
   for (const [what, serverOf, clientOf, reason] of FAILING_DTLS) {
-    test(`DTLS ${what}: the enet-ts client refuses the Godot 4 server (EventType.ERROR with the reason)`, {
-      ...CASE,
-    }, async () => {
+    test(`DTLS ${what}: the enet-ts client refuses the Godot 4 server (EventType.ERROR with the reason)`, CASE, async () => {
       const { godot, port } = await godotServer('NONE', serverOf());
       try {
         const run = await enetTsClient(port, 'NONE', clientOf(), true);
@@ -489,9 +485,7 @@ describe('Godot 4.3 ENetConnection interop', { concurrency: 3 }, () => {
     });
   }
 
-  test('plaintext enet-ts client → Godot 4 DTLS server: Godot rejects the datagrams, the connect attempt times out', {
-    ...CASE,
-  }, async () => {
+  test('plaintext enet-ts client → Godot 4 DTLS server: Godot rejects the datagrams, the connect attempt times out', CASE, async () => {
     const { godot, port } = await godotServer('NONE', { key: pki.ecKey, cert: pki.ecCert });
     try {
       const run = await enetTsClient(port, 'NONE', undefined, true);
