@@ -361,3 +361,36 @@ test('a server certificate whose public key does not parse fails as a bad certif
   const alert = fromClient.at(-1);
   assert.deepEqual([...(alert ?? [])].slice(-2), [2, 42], 'a fatal bad_certificate alert is sent');
 });
+
+test('a replayed final flight is answered once, and does not start an endless echo of flights between the peers', () => {
+  const server = new DtlsServer({ options: serverOptions });
+  const client = new DtlsSession('client', TLSOptions.client(pki.ca), 'localhost');
+  const fromClient: Buffer[] = [];
+  let now = 0;
+  client.start(now);
+  for (let i = 0; i < 20 && client.state === 'handshaking'; i++) {
+    for (const d of client.takeDatagrams()) {
+      fromClient.push(d);
+      server.receive('c|1', d, now);
+    }
+    for (const d of server.takeDatagrams()) client.receive(d.data, now);
+  }
+  assert.equal(client.state, 'connected', client.failureReason);
+  // The client's last flight (ClientKeyExchange, ChangeCipherSpec, Finished), replayed by anyone.
+  server.receive('c|1', fromClient.at(-1)!, 1000);
+  let datagrams = 0;
+  for (now = 1000; now < 20_000; now += 100) {
+    for (const d of server.takeDatagrams()) {
+      datagrams++;
+      client.receive(d.data, now);
+    }
+    for (const d of client.takeDatagrams()) {
+      datagrams++;
+      server.receive('c|1', d, now);
+    }
+    client.handleTimeout(now);
+    server.handleTimeout(now);
+  }
+  assert.equal(datagrams, 1, 'the server resends its final flight once; the client does not answer it');
+  assert.ok(exchange(server, client, 'c|1', 'after the replay', now));
+});

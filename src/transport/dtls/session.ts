@@ -591,9 +591,14 @@ export class DtlsSession {
       }
   }
 
-  /** Resends our last flight because the peer retransmitted its own (at most every 250 ms). */
+  /**
+   * Resends our last flight because the peer retransmitted its own (at most every 250 ms): while
+   * we wait for its reply, or once connected if ours was the final flight (the server's). The
+   * client never answers a repeated final flight, or the two would echo each other forever.
+   */
   private resendOnRequest(now: number): void {
-    if (this.flight.length === 0 || (this.state !== 'connected' && this.retransmitAt === undefined)) return;
+    if (this.flight.length === 0) return;
+    if (this.state === 'connected' ? this.role !== 'server' : this.retransmitAt === undefined) return;
     if (now - this.lastRequestedResend < 250) return;
     this.lastRequestedResend = now;
     this.emitFlight();
