@@ -394,3 +394,16 @@ test('a replayed final flight is answered once, and does not start an endless ec
   assert.equal(datagrams, 1, 'the server resends its final flight once; the client does not answer it');
   assert.ok(exchange(server, client, 'c|1', 'after the replay', now));
 });
+
+test('a ClientHello whose record sequence number is at the 48-bit end opens nothing and throws nothing', () => {
+  const server = new DtlsServer({ options: serverOptions });
+  const a = new DtlsSession('client', TLSOptions.clientUnsafe(), 'x');
+  a.start(0);
+  for (const d of a.takeDatagrams()) server.receive('10.1.1.1|1', d, 0);
+  for (const d of server.takeDatagrams()) a.receive(d.data, 0);
+  const [hello] = a.takeDatagrams();
+  const last = Buffer.from(hello!);
+  last.writeUIntBE(2 ** 48 - 1, 5, 6);
+  assert.doesNotThrow(() => server.receive('10.1.1.1|1', last, 0));
+  assert.equal(server.sessionCount, 0);
+});

@@ -108,6 +108,9 @@ export class DtlsServer {
     const d = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     // Only an unfragmented ClientHello in epoch 0 can open a session.
     if (d.length < 13 + 12 + 2 + 32 + 2 || d[0] !== 22 || d.readUInt16BE(3) !== 0) return;
+    // Our records continue from the ClientHello's sequence number: a client starts near 0, and
+    // one near the 48-bit end would leave us no room.
+    if (d.readUInt16BE(5) >= 0x8000) return;
     const recordLength = d.readUInt16BE(11);
     const hs = d.subarray(13, 13 + recordLength);
     if (hs.length < 12 || hs[0] !== 1) return;

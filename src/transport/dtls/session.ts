@@ -411,8 +411,12 @@ export class DtlsSession {
   private record(type: number, plain: Buffer, epoch = this.writeEpoch): Buffer {
     const counter = this.writeSeqs[epoch]!;
     const [hi, lo] = counter;
-    counter[1] = (lo + 1) >>> 0;
-    if (counter[1] === 0) counter[0]++;
+    // The 48-bit counter never wraps (it stops at its end; 2^48 records are out of reach, but a
+    // hostile ClientHello's record sequence number is where our epoch 0 starts).
+    if (hi < 0xffff || lo < 0xffffffff) {
+      counter[1] = (lo + 1) >>> 0;
+      if (counter[1] === 0) counter[0]++;
+    }
     let body = plain;
     if (epoch > 0 && this.writeKey) {
       const explicit = Buffer.alloc(8);
