@@ -407,3 +407,49 @@ test('a ClientHello whose record sequence number is at the 48-bit end opens noth
   assert.doesNotThrow(() => server.receive('10.1.1.1|1', last, 0));
   assert.equal(server.sessionCount, 0);
 });
+
+test('a forged plaintext record with a huge sequence number during the handshake does not shut out the genuine flight', () => {
+  const server = new DtlsServer({ options: serverOptions });
+  const client = new DtlsSession('client', TLSOptions.client(pki.ca), 'localhost');
+  let now = 0;
+  client.start(now);
+  let forged = false;
+  for (let i = 0; i < 20 && client.state === 'handshaking'; i++) {
+    for (const d of client.takeDatagrams()) server.receive('c|1', d, now);
+    for (const d of server.takeDatagrams()) {
+      if (!forged) {
+        // Ahead of the server's first reply: an epoch-0 record at the end of the sequence space.
+        const h = Buffer.alloc(13 + 12);
+        h[0] = 22;
+        h.writeUInt16BE(0xfefd, 1);
+        h.writeUIntBE(2 ** 48 - 1, 5, 6);
+        h.writeUInt16BE(12, 11);
+        h[13] = 0; // a HelloRequest: ignored here
+        h.writeUInt16BE(200, 17);
+        client.receive(h, now);
+        forged = true;
+      }
+      client.receive(d.data, now);
+    }
+    now += 100;
+  }
+  assert.equal(client.state, 'connected', client.failureReason ?? 'stalled');
+  assert.ok(exchange(server, client, 'c|1', 'after the forgery', now));
+});
+
+test('a second ClientHello message in the middle of the handshake fails it as unexpected (it no longer takes a message number silently)', () => {
+  const server = new DtlsServer({ options: serverOptions });
+  const a = new DtlsSession('client', TLSOptions.clientUnsafe(), 'x');
+  a.start(0);
+  for (const d of a.takeDatagrams()) server.receive('10.1.1.1|1', d, 0);
+  for (const d of server.takeDatagrams()) a.receive(d.data, 0);
+  const [hello] = a.takeDatagrams();
+  server.receive('10.1.1.1|1', hello!, 0);
+  assert.equal(server.pendingCount, 1);
+  const again = Buffer.from(hello!);
+  again.writeUInt16BE(again.readUInt16BE(13 + 4) + 1, 13 + 4); // the next message number
+  server.receive('10.1.1.1|1', again, 1);
+  assert.equal(server.sessionCount, 0);
+  const alert = server.takeDatagrams().at(-1)!.data;
+  assert.deepEqual([...alert.subarray(-2)], [2, 10], 'unexpected_message');
+});

@@ -366,14 +366,17 @@ export class DtlsSession {
         if (type === HANDSHAKE) this.onStaleHandshakeRecord(body, now);
         continue;
       }
-      if (!this.replayCheck(read, seq)) continue;
-      let plain: Buffer | null = body;
+      let plain: Buffer = body;
       if (read.key) {
-        plain = this.decrypt(read, header, body);
-        if (plain === null) continue; // fails to authenticate: dropped silently
+        // The replay window moves only for authenticated records. Epoch 0 has none (anyone can
+        // forge its sequence numbers; handshake message numbers already drop duplicates).
+        if (!this.replayCheck(read, seq)) continue;
+        const opened = this.decrypt(read, header, body);
+        if (opened === null) continue; // fails to authenticate: dropped silently
+        this.replayMark(read, seq);
+        plain = opened;
       }
-      this.replayMark(read, seq);
-      this.guard(() => this.onRecord(type, epoch, plain!, now));
+      this.guard(() => this.onRecord(type, epoch, plain, now));
     }
   }
 
@@ -755,7 +758,9 @@ export class DtlsSession {
   private serverMessage(type: number, body: Buffer, whole: Buffer, now: number): void {
     switch (type) {
       case CLIENT_HELLO:
-        return; // a retransmitted ClientHello is handled by the retransmission path
+        // A repeated ClientHello has an old message number and never gets here; a new one would
+        // be a renegotiation, which is not supported.
+        throw new DtlsFailure('a new ClientHello in the middle of the handshake (renegotiation is not supported)', 10);
       case CLIENT_KEY_EXCHANGE: {
         if (!this.ephemeral) throw new DtlsFailure('ClientKeyExchange out of order', 10);
         this.transcript.push(whole);
