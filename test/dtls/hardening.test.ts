@@ -8,6 +8,8 @@ import { addressGroup } from '../../src/transport/dtls/server.js';
 import { makePki } from '../support/pki.js';
 import { runDtlsClient, serveDtlsEcho } from '../support/dtls-driver.js';
 import { Proc } from '../support/spawn.js';
+import { ENetConnection, EventType } from '../../src/index.js';
+import { EventPump } from '../support/pump.js';
 
 const pki = makePki();
 after(() => pki.cleanup());
@@ -231,6 +233,34 @@ test('loopback: 24 stalled sockets from 127.0.0.1; openssl s_client connects wit
     await client?.close();
     for (const s of sockets) s.close();
     echo.close();
+  }
+});
+
+test('ENet over DTLS: 24 sockets stalling after the cookie exchange; an ENet client still gets CONNECT within 5 s', async () => {
+  const server = new ENetConnection();
+  await server.createHostBound('127.0.0.1', 0, 32);
+  server.dtlsServerSetup(TLSOptions.server(pki.ecKey, pki.ecCert));
+  const client = new ENetConnection();
+  await client.createHost(1);
+  client.dtlsClientSetup('localhost', TLSOptions.client(pki.ca));
+  const pump = new EventPump([server, client]);
+  const sockets: dgram.Socket[] = [];
+  try {
+    await stallOverLoopback(server.getLocalPort(), 24, 'one address', sockets);
+    await until(() => server.dtlsSessionCount >= 16, 10_000, 'the pending table to fill');
+    const start = performance.now();
+    await client.connectToHost('127.0.0.1', server.getLocalPort(), 1);
+    await pump.waitFor(
+      () => pump.of(server, EventType.CONNECT).length === 1 && pump.of(client, EventType.CONNECT).length === 1,
+      5000,
+      'CONNECT on both sides within 5 s',
+    );
+    assert.ok(performance.now() - start < 5000);
+  } finally {
+    client.destroy();
+    server.destroy();
+    await pump.stop();
+    for (const s of sockets) s.close();
   }
 });
 
