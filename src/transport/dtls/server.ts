@@ -204,7 +204,7 @@ export class DtlsServer {
   /** Encrypts one application record to `addressKey`; false when it has no connected session. */
   sendApplicationData(addressKey: string, data: Uint8Array): boolean {
     const e = this.sessions.get(addressKey);
-    if (!e || !e.session.sendApplicationData(data)) return false;
+    if (!e?.session.sendApplicationData(data)) return false;
     this.drain(addressKey, e);
     return true;
   }
