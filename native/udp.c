@@ -9,6 +9,7 @@
  *   localPort(handle) -> number          close(handle)
  *   stats(handle) -> object              fd(handle) -> number
  *   setGso(handle, enabled)              (benchmarks and tests: plain sendmmsg only)
+ *   receiveErrors(handle, enabled)       (tests: IP_RECVERR, so that ICMP errors reach the socket)
  *   broadcastEnabled(fd) -> boolean      (tests: reads SO_BROADCAST of any socket)
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
  * when the poll itself fails.
@@ -111,6 +112,7 @@ typedef struct {
   double gso_messages;
   double queued_datagrams;
   double dropped_datagrams;
+  double receive_errors;
 } udp_socket;
 
 /* ---------- errors ---------- */
@@ -428,6 +430,7 @@ static void receive_batches(udp_socket *s) {
     int n = recvmmsg(s->fd, s->recv_msgs, s->slots, MSG_DONTWAIT, NULL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EBADF) break;
+      s->receive_errors++;
       continue; /* a datagram's error (ICMP-induced ECONNREFUSED and the like): skip it, keep draining */
     }
     if (n == 0) break;
@@ -467,11 +470,39 @@ static void report_poll_error(udp_socket *s, int status) {
   napi_close_handle_scope(env, handle_scope);
 }
 
+/*
+ * libuv stops a poll handle on POLLERR and reports UV_EBADF. On a UDP socket that means a
+ * pending socket error (an ICMP error with IP_RECVERR, say): clear it, drain the error queue and
+ * poll again. Returns 0 when the descriptor itself is bad.
+ */
+static int recover_from_socket_error(udp_socket *s) {
+  int pending = 0;
+  socklen_t len = sizeof pending;
+  if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &pending, &len) < 0) return 0;
+  char scratch[256], control[512];
+  for (int k = 0; k < 64; k++) {
+    struct iovec iov = {scratch, sizeof scratch};
+    struct msghdr h;
+    memset(&h, 0, sizeof h);
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control;
+    h.msg_controllen = sizeof control;
+    if (recvmsg(s->fd, &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+    s->receive_errors++;
+  }
+  if (pending != 0) s->receive_errors++;
+  int events = s->poll_events;
+  s->poll_events = 0;
+  set_poll_events(s, events);
+  return 1;
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   udp_socket *s = (udp_socket *)handle->data;
   if (s->closing) return;
   if (status < 0) {
-    report_poll_error(s, status);
+    if (!recover_from_socket_error(s)) report_poll_error(s, status);
     return;
   }
   if (events & UV_WRITABLE) flush_queue(s);
@@ -666,6 +697,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   set_number(env, result, "queuedDatagrams", s->queued_datagrams);
   set_number(env, result, "droppedDatagrams", s->dropped_datagrams);
   set_number(env, result, "queueLength", s->queue_tail - s->queue_head);
+  set_number(env, result, "receiveErrors", s->receive_errors);
   napi_value gso;
   napi_get_boolean(env, s->gso_enabled, &gso);
   napi_set_named_property(env, result, "gsoEnabled", gso);
@@ -681,6 +713,21 @@ static napi_value js_set_gso(napi_env env, napi_callback_info info) {
   if (s == NULL) return NULL;
   if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "setGso(handle, enabled: boolean)");
   s->gso_enabled = enabled;
+  return NULL;
+}
+
+static napi_value js_receive_errors(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  bool enabled;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "receiveErrors(handle, enabled: boolean)");
+  int on = enabled;
+  if (setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on) < 0) return throw_errno(env, "setsockopt", errno);
+  if (s->family == AF_INET6 && setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on) < 0)
+    return throw_errno(env, "setsockopt", errno);
   return NULL;
 }
 
@@ -706,6 +753,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"fd", NULL, js_fd, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
       {"setGso", NULL, js_set_gso, NULL, NULL, NULL, napi_default, NULL},
+      {"receiveErrors", NULL, js_receive_errors, NULL, NULL, NULL, napi_default, NULL},
       {"broadcastEnabled", NULL, js_broadcast_enabled, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

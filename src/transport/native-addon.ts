@@ -21,6 +21,8 @@ export interface NativeSocketStats {
   droppedDatagrams: number;
   /** Datagrams still in the native queue. */
   queueLength: number;
+  /** Socket errors met while receiving (ICMP-induced, with IP_RECVERR) and skipped. */
+  receiveErrors: number;
   /** False once the kernel refused UDP_SEGMENT. */
   gsoEnabled: boolean;
 }
@@ -44,6 +46,8 @@ export interface NativeUdpAddon {
   fd(handle: NativeSocketHandle): number;
   stats(handle: NativeSocketHandle): NativeSocketStats;
   setGso(handle: NativeSocketHandle, enabled: boolean): void;
+  /** Sets IP_RECVERR (and IPV6_RECVERR): ICMP errors then reach the socket (tests use it). */
+  receiveErrors(handle: NativeSocketHandle, enabled: boolean): void;
   /** Reads SO_BROADCAST of any socket descriptor of this process. */
   broadcastEnabled(fd: number): boolean;
 }

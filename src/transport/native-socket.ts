@@ -126,6 +126,14 @@ export class NativeDatagramSocket implements DatagramSocket {
     if (!this.closed) this.addon.setGso(this.handle, enabled);
   }
 
+  /**
+   * Makes ICMP errors reach the socket (IP_RECVERR), as they would on a connected socket; they
+   * must be skipped without stopping reception. For tests.
+   */
+  receiveIcmpErrors(enabled: boolean): void {
+    if (!this.closed) this.addon.receiveErrors(this.handle, enabled);
+  }
+
   /** The socket's file descriptor (-1 once closed). */
   fd(): number {
     return this.addon.fd(this.handle);
