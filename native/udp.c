@@ -4,7 +4,7 @@
  * of equal-size datagrams to one address). N-API only; see README.md beside this file.
  *
  * JS-visible functions (src/transport/native-socket.ts is the only caller):
- *   open(family, address, port, rcvbuf, sndbuf, data, meta, slotSize, callback) -> handle
+ *   open(family, address, port, rcvbuf, sndbuf, data, meta, slotSize, callback, gro) -> handle
  *   send(handle, data, meta, count)
  *   localPort(handle) -> number          close(handle)
  *   stats(handle) -> object              fd(handle) -> number
@@ -12,7 +12,8 @@
  *   receiveErrors(handle, enabled)       (tests: IP_RECVERR, so that ICMP errors reach the socket)
  *   broadcastEnabled(fd) -> boolean      (tests: reads SO_BROADCAST of any socket)
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
- * when the poll itself fails.
+ * when the poll itself fails. With `gro`, a record may hold a run of coalesced datagrams: its
+ * segment size is in the upper 16 bits of the flags word.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +31,9 @@
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
 #endif
 #ifndef SOL_UDP
 #define SOL_UDP 17
@@ -71,6 +75,11 @@ typedef union {
   struct cmsghdr align;
 } gso_control;
 
+typedef union {
+  char buf[CMSG_SPACE(sizeof(int))];
+  struct cmsghdr align;
+} gro_control;
+
 typedef struct {
   napi_env env;
   int fd;
@@ -78,6 +87,7 @@ typedef struct {
   int closing;
   int refs; /* the JS handle and the open socket each hold one */
   int gso_enabled;
+  int gro_enabled;
   int poll_events;
   uv_poll_t poll;
   napi_ref callback;
@@ -94,6 +104,7 @@ typedef struct {
   struct mmsghdr recv_msgs[RECV_SLOTS_MAX];
   struct iovec recv_iov[RECV_SLOTS_MAX];
   addr_any recv_addr[RECV_SLOTS_MAX];
+  gro_control recv_control[RECV_SLOTS_MAX];
 
   struct mmsghdr send_msgs[SEND_MSGS];
   addr_any send_addr[SEND_MSGS];
@@ -113,6 +124,7 @@ typedef struct {
   double queued_datagrams;
   double dropped_datagrams;
   double receive_errors;
+  double gro_datagrams;
 } udp_socket;
 
 /* ---------- errors ---------- */
@@ -426,6 +438,10 @@ static void receive_batches(udp_socket *s) {
     for (uint32_t k = 0; k < s->slots; k++) {
       s->recv_msgs[k].msg_hdr.msg_namelen = sizeof(addr_any);
       s->recv_msgs[k].msg_hdr.msg_flags = 0;
+      if (s->gro_enabled) {
+        s->recv_msgs[k].msg_hdr.msg_control = s->recv_control[k].buf;
+        s->recv_msgs[k].msg_hdr.msg_controllen = sizeof s->recv_control[k].buf;
+      }
     }
     int n = recvmmsg(s->fd, s->recv_msgs, s->slots, MSG_DONTWAIT, NULL);
     if (n < 0) {
@@ -442,6 +458,17 @@ static void receive_batches(udp_socket *s) {
       m[META_LENGTH] = length > s->slot_size ? s->slot_size : length;
       address_to_meta(&s->recv_addr[k], m);
       m[META_FLAGS] = (h->msg_flags & MSG_TRUNC) ? FLAG_TRUNCATED : 0;
+      if (s->gro_enabled) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+          if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO) continue;
+          int segment;
+          memcpy(&segment, CMSG_DATA(c), sizeof segment);
+          if (segment > 0 && segment <= 0xffff && m[META_LENGTH] > (uint32_t)segment) {
+            m[META_FLAGS] |= (uint32_t)segment << 16; /* coalesced: JS splits it into segments */
+            s->gro_datagrams += (m[META_LENGTH] + segment - 1) / segment;
+          }
+        }
+      }
     }
     napi_value argument;
     napi_create_uint32(env, (uint32_t)n, &argument);
@@ -529,10 +556,12 @@ static int typed_array_arg(napi_env env, napi_value value, napi_typedarray_type 
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9) return throw_type(env, "open() takes 9 arguments");
+  if (argc < 9) return throw_type(env, "open() takes 9 or 10 arguments");
+  bool gro = false;
+  if (argc >= 10) napi_get_value_bool(env, argv[9], &gro);
   int32_t family, port, rcvbuf, sndbuf;
   uint32_t slot_size;
   char address[INET6_ADDRSTRLEN + 64];
@@ -548,7 +577,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       !typed_array_arg(env, argv[6], napi_uint32_array, &meta, &meta_len) ||
       napi_get_value_uint32(env, argv[7], &slot_size) != napi_ok || slot_size == 0 ||
       napi_typeof(env, argv[8], &callback_type) != napi_ok || callback_type != napi_function)
-    return throw_type(env, "open(family, address, port, rcvbuf, sndbuf, data: Uint8Array, meta: Uint32Array, slotSize, callback)");
+    return throw_type(env, "open(family, address, port, rcvbuf, sndbuf, data: Uint8Array, meta: Uint32Array, slotSize, callback, gro?)");
   uint32_t slots = (uint32_t)(data_len / slot_size);
   if (slots > RECV_SLOTS_MAX) slots = RECV_SLOTS_MAX;
   if (slots == 0 || meta_len < (size_t)slots * META_WORDS) return throw_type(env, "receive buffers too small");
@@ -594,6 +623,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->fd = fd;
   s->family = hints.ai_family;
   s->gso_enabled = 1;
+  s->gro_enabled = gro && setsockopt(fd, SOL_UDP, UDP_GRO, &(int){1}, sizeof(int)) == 0;
   s->recv_data = data;
   s->recv_meta = meta;
   s->slot_size = slot_size;
@@ -698,9 +728,13 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   set_number(env, result, "droppedDatagrams", s->dropped_datagrams);
   set_number(env, result, "queueLength", s->queue_tail - s->queue_head);
   set_number(env, result, "receiveErrors", s->receive_errors);
+  set_number(env, result, "groDatagrams", s->gro_datagrams);
   napi_value gso;
   napi_get_boolean(env, s->gso_enabled, &gso);
   napi_set_named_property(env, result, "gsoEnabled", gso);
+  napi_value gro;
+  napi_get_boolean(env, s->gro_enabled, &gro);
+  napi_set_named_property(env, result, "groEnabled", gro);
   return result;
 }
 

@@ -23,6 +23,10 @@ export interface NativeSocketStats {
   queueLength: number;
   /** Socket errors met while receiving (ICMP-induced, with IP_RECVERR) and skipped. */
   receiveErrors: number;
+  /** Datagrams that arrived coalesced by GRO. */
+  groDatagrams: number;
+  /** UDP_GRO is on (asked for and accepted by the kernel). */
+  groEnabled: boolean;
   /** False once the kernel refused UDP_SEGMENT. */
   gsoEnabled: boolean;
 }
@@ -39,6 +43,7 @@ export interface NativeUdpAddon {
     meta: Uint32Array,
     slotSize: number,
     onBatch: (countOrError: number) => void,
+    gro: boolean,
   ): NativeSocketHandle;
   send(handle: NativeSocketHandle, data: Uint8Array, meta: Uint32Array, count: number): void;
   close(handle: NativeSocketHandle): void;

@@ -405,6 +405,44 @@ class DgramSocketFd {
   }
 }
 
+describe('native backend with GRO', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
+  test('GSO runs reach a GRO receiver coalesced and are handed out one record per datagram', async () => {
+    const base = { port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
+    for (const bindAddress of ['127.0.0.1', '*']) {
+      const receiver = (await openDatagramSocket({ ...base, bindAddress, gro: true }, 'native')) as NativeDatagramSocket;
+      const sender = (await openDatagramSocket({ ...base, bindAddress }, 'native')) as NativeDatagramSocket;
+      try {
+        assert.equal(receiver.stats().groEnabled, true);
+        const inbox = new Inbox(receiver);
+        const sizes = [...Array(40).fill(1200), 700, ...Array(64).fill(64), 3, 4096, 4096];
+        const target = bindAddress === '*' ? '::1' : '127.0.0.1';
+        sender.send(
+          batchTo(
+            target,
+            receiver.localPort(),
+            sizes.map((n, i) => payload(n, i)),
+          ),
+        );
+        const plain = dgram.createSocket('udp4');
+        plain.send(payload(9, 9), receiver.localPort(), '127.0.0.1'); // a plain datagram to the GRO socket
+        const got = await inbox.waitFor(sizes.length + 1);
+        plain.close();
+        const fromSender = got.filter((r) => r.port === sender.localPort());
+        assert.deepEqual(
+          fromSender.map((r) => r.bytes),
+          sizes.map((n, i) => payload(n, i)),
+        );
+        assert.ok(fromSender.every((r) => r.flags === 0));
+        assert.deepEqual(got.find((r) => r.port !== sender.localPort())!.bytes, payload(9, 9));
+        assert.ok(receiver.stats().groDatagrams >= 40, `${receiver.stats().groDatagrams} datagrams arrived coalesced`);
+      } finally {
+        receiver.close();
+        sender.close();
+      }
+    }
+  });
+});
+
 describe('native and dgram backends together', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
   test('native to dgram and dgram to native carry the same batches', async () => {
     const options = { bindAddress: '*', port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
