@@ -10,6 +10,7 @@
  *   stats(handle) -> object              fd(handle) -> number
  *   setGso(handle, enabled)              (benchmarks and tests: plain sendmmsg only)
  *   receiveErrors(handle, enabled)       (tests: IP_RECVERR, so that ICMP errors reach the socket)
+ *   failSends(handle, mask)              (tests: bit k makes the k-th next sendmmsg fail with EAGAIN)
  *   broadcastEnabled(fd) -> boolean      (tests: reads SO_BROADCAST of any socket)
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
  * when the poll itself fails. With `gro`, a record may hold a run of coalesced datagrams: its
@@ -125,7 +126,19 @@ typedef struct {
   double dropped_datagrams;
   double receive_errors;
   double gro_datagrams;
+  uint32_t fail_sends; /* tests: bit k set = the k-th next sendmmsg call fails with EAGAIN */
 } udp_socket;
+
+/* sendmmsg, or the EAGAIN a test asked for (see failSends). */
+static int send_messages(udp_socket *s, struct mmsghdr *messages, unsigned count) {
+  uint32_t fail = s->fail_sends & 1u;
+  s->fail_sends >>= 1;
+  if (fail) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return sendmmsg(s->fd, messages, count, MSG_DONTWAIT);
+}
 
 /* ---------- errors ---------- */
 
@@ -319,7 +332,7 @@ static void flush_queue(udp_socket *s) {
       h->msg_iov = &s->send_iov[k];
       h->msg_iovlen = 1;
     }
-    int sent = sendmmsg(s->fd, s->send_msgs, n, MSG_DONTWAIT);
+    int sent = send_messages(s, s->send_msgs, n);
     if (sent > 0) {
       s->queue_head += (uint32_t)sent;
       s->sent_datagrams += sent;
@@ -396,7 +409,7 @@ static void send_batch(udp_socket *s, const uint8_t *data, size_t data_len, cons
     }
     uint32_t k = 0;
     while (k < messages) {
-      int sent = sendmmsg(s->fd, s->send_msgs + k, messages - k, MSG_DONTWAIT);
+      int sent = send_messages(s, s->send_msgs + k, messages - k);
       if (sent > 0) {
         for (uint32_t j = k; j < k + (uint32_t)sent; j++) {
           s->sent_datagrams += s->send_count[j];
@@ -750,6 +763,18 @@ static napi_value js_set_gso(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_fail_sends(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t mask;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &mask) != napi_ok) return throw_type(env, "failSends(handle, mask: number)");
+  s->fail_sends = mask;
+  return NULL;
+}
+
 static napi_value js_receive_errors(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -788,6 +813,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
       {"setGso", NULL, js_set_gso, NULL, NULL, NULL, napi_default, NULL},
       {"receiveErrors", NULL, js_receive_errors, NULL, NULL, NULL, napi_default, NULL},
+      {"failSends", NULL, js_fail_sends, NULL, NULL, NULL, napi_default, NULL},
       {"broadcastEnabled", NULL, js_broadcast_enabled, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

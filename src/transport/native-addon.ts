@@ -53,6 +53,8 @@ export interface NativeUdpAddon {
   setGso(handle: NativeSocketHandle, enabled: boolean): void;
   /** Sets IP_RECVERR (and IPV6_RECVERR): ICMP errors then reach the socket (tests use it). */
   receiveErrors(handle: NativeSocketHandle, enabled: boolean): void;
+  /** Tests: bit k of `mask` makes the k-th next sendmmsg call fail with EAGAIN (a full socket). */
+  failSends(handle: NativeSocketHandle, mask: number): void;
   /** Reads SO_BROADCAST of any socket descriptor of this process. */
   broadcastEnabled(fd: number): boolean;
 }

@@ -191,6 +191,14 @@ export class NativeDatagramSocket implements DatagramSocket {
     if (!this.closed) this.addon.receiveErrors(this.handle, enabled);
   }
 
+  /**
+   * Makes the next sendmmsg calls fail with EAGAIN as a full socket buffer would (bit k of `mask`:
+   * the k-th next call), which loopback never does. For tests of the native send queue.
+   */
+  simulateFullSendBuffer(mask: number): void {
+    if (!this.closed) this.addon.failSends(this.handle, mask);
+  }
+
   /** The socket's file descriptor (-1 once closed). */
   fd(): number {
     return this.addon.fd(this.handle);

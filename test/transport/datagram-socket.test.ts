@@ -443,6 +443,89 @@ describe('native backend with GRO', { skip: nativeSkip, timeout: TEST_TIMEOUT },
   });
 });
 
+describe('native send queue (EAGAIN simulated: loopback never fills a send buffer)', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
+  const base = { bindAddress: '127.0.0.1', port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
+  /** Tiny datagrams numbered 0..count-1 (the number in the first four bytes). */
+  const numbered = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const p = new Uint8Array(4);
+      new DataView(p.buffer).setUint32(0, from + i);
+      return p;
+    });
+  const numbers = (list: Received[]) => list.map((r) => new DataView(r.bytes.buffer, r.bytes.byteOffset).getUint32(0));
+  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+  const pair = async () => {
+    const receiver = (await openDatagramSocket(base, 'native')) as NativeDatagramSocket;
+    const sender = (await openDatagramSocket(base, 'native')) as NativeDatagramSocket;
+    sender.setGso(false); // one datagram per message, so that the failing calls are predictable
+    return { receiver, sender, inbox: new Inbox(receiver) };
+  };
+
+  test('datagrams that meet EAGAIN are queued, later batches queue behind them, all leave in order when writable', async () => {
+    const { receiver, sender, inbox } = await pair();
+    try {
+      sender.simulateFullSendBuffer(0b10); // the second sendmmsg call of the first batch fails
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(0, 150)));
+      assert.equal(sender.stats().queueLength, 150 - 64);
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(150, 50))); // behind the queue
+      assert.equal(sender.stats().queueLength, 136);
+      assert.deepEqual(numbers(await inbox.waitFor(200)), range(0, 200));
+      const stats = sender.stats();
+      assert.equal(stats.queuedDatagrams, 136);
+      assert.equal(stats.queueLength, 0);
+      assert.equal(stats.sentDatagrams, 200);
+      assert.equal(stats.droppedDatagrams, 0);
+    } finally {
+      receiver.close();
+      sender.close();
+    }
+  });
+
+  test('a partly flushed queue is compacted to take more; what does not fit is dropped', async () => {
+    const { receiver, sender, inbox } = await pair();
+    const peer = await openDatagramSocket(base, 'native');
+    try {
+      // The flush runs when the socket is writable; a datagram waiting for the sender makes the
+      // same wake-up call onReceive right after it, where the next batch goes in.
+      let second = false;
+      sender.onReceive = () => {
+        if (second) return;
+        second = true;
+        assert.equal(sender.stats().queueLength, 100 - 64, 'the flush stopped after one call');
+        sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(100, 4100)));
+      };
+      peer.send(batchTo('127.0.0.1', sender.localPort(), [payload(1, 1)]));
+      sender.simulateFullSendBuffer(0b101); // this batch's call fails; then the flush's first passes, its second fails
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(0, 100)));
+      assert.equal(sender.stats().queueLength, 100);
+      // 36 left + 4100 new: the queue holds 4096 entries once compacted, so 40 are dropped.
+      const got = await inbox.waitFor(4096 + 64);
+      assert.ok(second);
+      assert.deepEqual(numbers(got), range(0, 4096 + 64));
+      const stats = sender.stats();
+      assert.equal(stats.droppedDatagrams, 40);
+      assert.equal(stats.queueLength, 0);
+    } finally {
+      receiver.close();
+      sender.close();
+      peer.close();
+    }
+  });
+
+  test('close() sends what is queued first', async () => {
+    const { receiver, sender, inbox } = await pair();
+    try {
+      sender.simulateFullSendBuffer(0b1);
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(0, 30)));
+      assert.equal(sender.stats().queueLength, 30);
+      sender.close();
+      assert.deepEqual(numbers(await inbox.waitFor(30)), range(0, 30));
+    } finally {
+      receiver.close();
+    }
+  });
+});
+
 describe('native and dgram backends together', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
   test('native to dgram and dgram to native carry the same batches', async () => {
     const options = { bindAddress: '*', port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
