@@ -7,8 +7,8 @@
 //   --runs R   floods per cell, interleaved (default 1)
 //   --pin      sender on CPU 0, receiver on CPU 1 (taskset)
 // Rows: native (sendmmsg with GSO: each batch is one run to one address), native-nogso (plain
-// sendmmsg), dgram. Senders hand the socket batches of 64 datagrams and yield to the event loop
-// every 4 batches.
+// sendmmsg), native-gro (GSO into a UDP_GRO receiver, split back per datagram), dgram. Senders
+// hand the socket batches of 64 datagrams and yield to the event loop every 4 batches.
 // The receiver times from its first batch to its last and stops after 300 ms of silence.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,15 +24,15 @@ const SILENCE_MS = 300;
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 
-async function openSocket(backend, receiveBufferSize) {
+async function openSocket(backend, receiveBufferSize, gro = false) {
   if (!existsSync(openSocketJs)) throw new Error(`${openSocketJs} missing: run npx tsc -p tsconfig.build.json first`);
   const { openDatagramSocket } = await import(pathToFileURL(openSocketJs).href);
-  return openDatagramSocket({ bindAddress: '127.0.0.1', port: 0, receiveBufferSize, sendBufferSize: 4 << 20 }, backend);
+  return openDatagramSocket({ bindAddress: '127.0.0.1', port: 0, receiveBufferSize, sendBufferSize: 4 << 20, gro }, backend);
 }
 
 /** Child role: receives until silence, then prints one JSON line. */
 async function receive(backend) {
-  const socket = await openSocket(backend === 'native-nogso' ? 'native' : backend, 4 << 20);
+  const socket = await openSocket(backend.startsWith('native') ? 'native' : backend, 4 << 20, backend === 'native-gro');
   let count = 0;
   let first = 0;
   let last = 0;
@@ -64,7 +64,7 @@ async function receive(backend) {
 
 /** Child role: floods `total` datagrams of `size` bytes to `port`, then prints one JSON line. */
 async function send(backend, size, port, total) {
-  const socket = await openSocket(backend === 'native-nogso' ? 'native' : backend, 0);
+  const socket = await openSocket(backend.startsWith('native') ? 'native' : backend, 0);
   if (backend === 'native-nogso') socket.setGso(false);
   const data = new Uint8Array(size * BATCH);
   const meta = new Uint32Array(META_WORDS * BATCH);
@@ -141,7 +141,7 @@ async function main() {
   const rows = [];
   for (let run = 0; run < runs; run++) {
     for (const size of [64, 1200]) {
-      for (const backend of ['native', 'native-nogso', 'dgram']) {
+      for (const backend of ['native', 'native-nogso', 'native-gro', 'dgram']) {
         const { sent, received } = await cell(backend, size, count, pin);
         rows.push({ backend, size, run, sent, received });
       }
