@@ -194,12 +194,15 @@ static void on_poll_closed(uv_handle_t *handle) {
 
 static void flush_queue(udp_socket *s);
 
-/* Stops polling, sends what is queued (best effort) and closes the fd once libuv lets go. */
+/* Stops polling, sends what is queued (best effort), closes the fd; the rest goes in on_poll_closed. */
 static void close_socket(udp_socket *s) {
   if (s->closing) return;
   s->closing = 1;
   flush_queue(s);
   uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  /* uv_close has taken the fd out of epoll: close it now, so that the port is free at once. */
+  close(s->fd);
+  s->fd = -1;
 }
 
 static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
