@@ -9,9 +9,11 @@
 // Rows: native (sendmmsg with GSO: each batch is one run to one address), native-nogso (plain
 // sendmmsg), native-gro (GSO into a UDP_GRO receiver, split back per datagram), dgram. Senders
 // hand the socket batches of 64 datagrams and yield to the event loop every 4 batches.
-// The receiver times from its first batch to its last and stops after 300 ms of silence.
+// The receiver times from its first batch to its last and stops after 300 ms of silence; it also
+// counts the garbage collections in that window (recv GCs).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -40,12 +42,25 @@ async function receive(backend) {
   let cpuAtLast = null;
   let countAtFirst = 0;
   let silence = null;
+  let collections = 0; // garbage collections while datagrams came in
+  const gc = new PerformanceObserver((list) => {
+    if (cpuAtFirst !== null) collections += list.getEntries().length;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const finish = () => {
+    gc.disconnect();
     socket.close();
     const cpu = cpuAtLast && cpuAtFirst ? cpuAtLast.user + cpuAtLast.system - cpuAtFirst.user - cpuAtFirst.system : 0;
     const timed = count - countAtFirst;
     const seconds = Number(last - first) / 1e9;
-    console.log(JSON.stringify({ received: count, rate: seconds > 0 ? timed / seconds : 0, cpuPerDatagram: timed > 0 ? cpu / timed : 0 }));
+    console.log(
+      JSON.stringify({
+        received: count,
+        rate: seconds > 0 ? timed / seconds : 0,
+        cpuPerDatagram: timed > 0 ? cpu / timed : 0,
+        collections,
+      }),
+    );
     process.exit(0);
   };
   socket.onReceive = (batch) => {
@@ -147,7 +162,7 @@ async function main() {
       }
     }
   }
-  console.log('backend       size  sent/s     recv/s     lost %  send µs/dgram  recv µs/dgram  GSO msgs');
+  console.log('backend       size  sent/s     recv/s     lost %  send µs/dgram  recv µs/dgram  GSO msgs  recv GCs');
   for (const r of rows) {
     const lost = (100 * (r.sent.sent - r.received.received)) / r.sent.sent;
     console.log(
@@ -160,6 +175,7 @@ async function main() {
         r.sent.cpuPerDatagram.toFixed(2).padStart(13),
         r.received.cpuPerDatagram.toFixed(2).padStart(13),
         String(r.sent.stats?.gsoMessages ?? '-').padStart(9),
+        String(r.received.collections).padStart(8),
       ].join('  '),
     );
   }
