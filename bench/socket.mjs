@@ -7,11 +7,13 @@
 //   --runs R   floods per cell, interleaved (default 1)
 //   --pin      sender on CPU 0, receiver on CPU 1 (taskset)
 // Rows: native (sendmmsg with GSO: each batch is one run to one address), native-nogso (plain
-// sendmmsg), dgram. Senders hand the socket batches of 64 datagrams and yield to the event loop
-// every 4 batches.
-// The receiver times from its first batch to its last and stops after 300 ms of silence.
+// sendmmsg), native-gro (GSO into a UDP_GRO receiver, split back per datagram), dgram. Senders
+// hand the socket batches of 64 datagrams and yield to the event loop every 4 batches.
+// The receiver times from its first batch to its last and stops after 300 ms of silence; it also
+// counts the garbage collections in that window (recv GCs).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -24,15 +26,15 @@ const SILENCE_MS = 300;
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 
-async function openSocket(backend, receiveBufferSize) {
+async function openSocket(backend, receiveBufferSize, gro = false) {
   if (!existsSync(openSocketJs)) throw new Error(`${openSocketJs} missing: run npx tsc -p tsconfig.build.json first`);
   const { openDatagramSocket } = await import(pathToFileURL(openSocketJs).href);
-  return openDatagramSocket({ bindAddress: '127.0.0.1', port: 0, receiveBufferSize, sendBufferSize: 4 << 20 }, backend);
+  return openDatagramSocket({ bindAddress: '127.0.0.1', port: 0, receiveBufferSize, sendBufferSize: 4 << 20, gro }, backend);
 }
 
 /** Child role: receives until silence, then prints one JSON line. */
 async function receive(backend) {
-  const socket = await openSocket(backend === 'native-nogso' ? 'native' : backend, 4 << 20);
+  const socket = await openSocket(backend.startsWith('native') ? 'native' : backend, 4 << 20, backend === 'native-gro');
   let count = 0;
   let first = 0;
   let last = 0;
@@ -40,12 +42,25 @@ async function receive(backend) {
   let cpuAtLast = null;
   let countAtFirst = 0;
   let silence = null;
+  let collections = 0; // garbage collections while datagrams came in
+  const gc = new PerformanceObserver((list) => {
+    if (cpuAtFirst !== null) collections += list.getEntries().length;
+  });
+  gc.observe({ entryTypes: ['gc'] });
   const finish = () => {
+    gc.disconnect();
     socket.close();
     const cpu = cpuAtLast && cpuAtFirst ? cpuAtLast.user + cpuAtLast.system - cpuAtFirst.user - cpuAtFirst.system : 0;
     const timed = count - countAtFirst;
     const seconds = Number(last - first) / 1e9;
-    console.log(JSON.stringify({ received: count, rate: seconds > 0 ? timed / seconds : 0, cpuPerDatagram: timed > 0 ? cpu / timed : 0 }));
+    console.log(
+      JSON.stringify({
+        received: count,
+        rate: seconds > 0 ? timed / seconds : 0,
+        cpuPerDatagram: timed > 0 ? cpu / timed : 0,
+        collections,
+      }),
+    );
     process.exit(0);
   };
   socket.onReceive = (batch) => {
@@ -64,7 +79,7 @@ async function receive(backend) {
 
 /** Child role: floods `total` datagrams of `size` bytes to `port`, then prints one JSON line. */
 async function send(backend, size, port, total) {
-  const socket = await openSocket(backend === 'native-nogso' ? 'native' : backend, 0);
+  const socket = await openSocket(backend.startsWith('native') ? 'native' : backend, 0);
   if (backend === 'native-nogso') socket.setGso(false);
   const data = new Uint8Array(size * BATCH);
   const meta = new Uint32Array(META_WORDS * BATCH);
@@ -141,13 +156,13 @@ async function main() {
   const rows = [];
   for (let run = 0; run < runs; run++) {
     for (const size of [64, 1200]) {
-      for (const backend of ['native', 'native-nogso', 'dgram']) {
+      for (const backend of ['native', 'native-nogso', 'native-gro', 'dgram']) {
         const { sent, received } = await cell(backend, size, count, pin);
         rows.push({ backend, size, run, sent, received });
       }
     }
   }
-  console.log('backend       size  sent/s     recv/s     lost %  send µs/dgram  recv µs/dgram  GSO msgs');
+  console.log('backend       size  sent/s     recv/s     lost %  send µs/dgram  recv µs/dgram  GSO msgs  recv GCs');
   for (const r of rows) {
     const lost = (100 * (r.sent.sent - r.received.received)) / r.sent.sent;
     console.log(
@@ -160,6 +175,7 @@ async function main() {
         r.sent.cpuPerDatagram.toFixed(2).padStart(13),
         r.received.cpuPerDatagram.toFixed(2).padStart(13),
         String(r.sent.stats?.gsoMessages ?? '-').padStart(9),
+        String(r.received.collections).padStart(8),
       ].join('  '),
     );
   }

@@ -4,14 +4,17 @@
  * of equal-size datagrams to one address). N-API only; see README.md beside this file.
  *
  * JS-visible functions (src/transport/native-socket.ts is the only caller):
- *   open(family, address, port, rcvbuf, sndbuf, data, meta, slotSize, callback) -> handle
+ *   open(family, address, port, rcvbuf, sndbuf, data, meta, slotSize, callback, gro) -> handle
  *   send(handle, data, meta, count)
  *   localPort(handle) -> number          close(handle)
  *   stats(handle) -> object              fd(handle) -> number
  *   setGso(handle, enabled)              (benchmarks and tests: plain sendmmsg only)
+ *   receiveErrors(handle, enabled)       (tests: IP_RECVERR, so that ICMP errors reach the socket)
+ *   failSends(handle, mask)              (tests: bit k makes the k-th next sendmmsg fail with EAGAIN)
  *   broadcastEnabled(fd) -> boolean      (tests: reads SO_BROADCAST of any socket)
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
- * when the poll itself fails.
+ * when the poll itself fails. With `gro`, a record may hold a run of coalesced datagrams: its
+ * segment size is in the upper 16 bits of the flags word.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +32,9 @@
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
 #endif
 #ifndef SOL_UDP
 #define SOL_UDP 17
@@ -70,6 +76,11 @@ typedef union {
   struct cmsghdr align;
 } gso_control;
 
+typedef union {
+  char buf[CMSG_SPACE(sizeof(int))];
+  struct cmsghdr align;
+} gro_control;
+
 typedef struct {
   napi_env env;
   int fd;
@@ -77,6 +88,7 @@ typedef struct {
   int closing;
   int refs; /* the JS handle and the open socket each hold one */
   int gso_enabled;
+  int gro_enabled;
   int poll_events;
   uv_poll_t poll;
   napi_ref callback;
@@ -93,6 +105,7 @@ typedef struct {
   struct mmsghdr recv_msgs[RECV_SLOTS_MAX];
   struct iovec recv_iov[RECV_SLOTS_MAX];
   addr_any recv_addr[RECV_SLOTS_MAX];
+  gro_control recv_control[RECV_SLOTS_MAX];
 
   struct mmsghdr send_msgs[SEND_MSGS];
   addr_any send_addr[SEND_MSGS];
@@ -111,7 +124,21 @@ typedef struct {
   double gso_messages;
   double queued_datagrams;
   double dropped_datagrams;
+  double receive_errors;
+  double gro_datagrams;
+  uint32_t fail_sends; /* tests: bit k set = the k-th next sendmmsg call fails with EAGAIN */
 } udp_socket;
+
+/* sendmmsg, or the EAGAIN a test asked for (see failSends). */
+static int send_messages(udp_socket *s, struct mmsghdr *messages, unsigned count) {
+  uint32_t fail = s->fail_sends & 1u;
+  s->fail_sends >>= 1;
+  if (fail) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return sendmmsg(s->fd, messages, count, MSG_DONTWAIT);
+}
 
 /* ---------- errors ---------- */
 
@@ -167,12 +194,15 @@ static void on_poll_closed(uv_handle_t *handle) {
 
 static void flush_queue(udp_socket *s);
 
-/* Stops polling, sends what is queued (best effort) and closes the fd once libuv lets go. */
+/* Stops polling, sends what is queued (best effort), closes the fd; the rest goes in on_poll_closed. */
 static void close_socket(udp_socket *s) {
   if (s->closing) return;
   s->closing = 1;
   flush_queue(s);
   uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+  /* uv_close has taken the fd out of epoll: close it now, so that the port is free at once. */
+  close(s->fd);
+  s->fd = -1;
 }
 
 static void on_env_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
@@ -305,7 +335,7 @@ static void flush_queue(udp_socket *s) {
       h->msg_iov = &s->send_iov[k];
       h->msg_iovlen = 1;
     }
-    int sent = sendmmsg(s->fd, s->send_msgs, n, MSG_DONTWAIT);
+    int sent = send_messages(s, s->send_msgs, n);
     if (sent > 0) {
       s->queue_head += (uint32_t)sent;
       s->sent_datagrams += sent;
@@ -382,7 +412,7 @@ static void send_batch(udp_socket *s, const uint8_t *data, size_t data_len, cons
     }
     uint32_t k = 0;
     while (k < messages) {
-      int sent = sendmmsg(s->fd, s->send_msgs + k, messages - k, MSG_DONTWAIT);
+      int sent = send_messages(s, s->send_msgs + k, messages - k);
       if (sent > 0) {
         for (uint32_t j = k; j < k + (uint32_t)sent; j++) {
           s->sent_datagrams += s->send_count[j];
@@ -424,10 +454,15 @@ static void receive_batches(udp_socket *s) {
     for (uint32_t k = 0; k < s->slots; k++) {
       s->recv_msgs[k].msg_hdr.msg_namelen = sizeof(addr_any);
       s->recv_msgs[k].msg_hdr.msg_flags = 0;
+      if (s->gro_enabled) {
+        s->recv_msgs[k].msg_hdr.msg_control = s->recv_control[k].buf;
+        s->recv_msgs[k].msg_hdr.msg_controllen = sizeof s->recv_control[k].buf;
+      }
     }
     int n = recvmmsg(s->fd, s->recv_msgs, s->slots, MSG_DONTWAIT, NULL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EBADF) break;
+      s->receive_errors++;
       continue; /* a datagram's error (ICMP-induced ECONNREFUSED and the like): skip it, keep draining */
     }
     if (n == 0) break;
@@ -439,6 +474,17 @@ static void receive_batches(udp_socket *s) {
       m[META_LENGTH] = length > s->slot_size ? s->slot_size : length;
       address_to_meta(&s->recv_addr[k], m);
       m[META_FLAGS] = (h->msg_flags & MSG_TRUNC) ? FLAG_TRUNCATED : 0;
+      if (s->gro_enabled) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+          if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO) continue;
+          int segment;
+          memcpy(&segment, CMSG_DATA(c), sizeof segment);
+          if (segment > 0 && segment <= 0xffff && m[META_LENGTH] > (uint32_t)segment) {
+            m[META_FLAGS] |= (uint32_t)segment << 16; /* coalesced: JS splits it into segments */
+            s->gro_datagrams += (m[META_LENGTH] + segment - 1) / segment;
+          }
+        }
+      }
     }
     napi_value argument;
     napi_create_uint32(env, (uint32_t)n, &argument);
@@ -467,11 +513,39 @@ static void report_poll_error(udp_socket *s, int status) {
   napi_close_handle_scope(env, handle_scope);
 }
 
+/*
+ * libuv stops a poll handle on POLLERR and reports UV_EBADF. On a UDP socket that means a
+ * pending socket error (an ICMP error with IP_RECVERR, say): clear it, drain the error queue and
+ * poll again. Returns 0 when the descriptor itself is bad.
+ */
+static int recover_from_socket_error(udp_socket *s) {
+  int pending = 0;
+  socklen_t len = sizeof pending;
+  if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &pending, &len) < 0) return 0;
+  char scratch[256], control[512];
+  for (int k = 0; k < 64; k++) {
+    struct iovec iov = {scratch, sizeof scratch};
+    struct msghdr h;
+    memset(&h, 0, sizeof h);
+    h.msg_iov = &iov;
+    h.msg_iovlen = 1;
+    h.msg_control = control;
+    h.msg_controllen = sizeof control;
+    if (recvmsg(s->fd, &h, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) break;
+    s->receive_errors++;
+  }
+  if (pending != 0) s->receive_errors++;
+  int events = s->poll_events;
+  s->poll_events = 0;
+  set_poll_events(s, events);
+  return 1;
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   udp_socket *s = (udp_socket *)handle->data;
   if (s->closing) return;
   if (status < 0) {
-    report_poll_error(s, status);
+    if (!recover_from_socket_error(s)) report_poll_error(s, status);
     return;
   }
   if (events & UV_WRITABLE) flush_queue(s);
@@ -498,10 +572,12 @@ static int typed_array_arg(napi_env env, napi_value value, napi_typedarray_type 
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9) return throw_type(env, "open() takes 9 arguments");
+  if (argc < 9) return throw_type(env, "open() takes 9 or 10 arguments");
+  bool gro = false;
+  if (argc >= 10) napi_get_value_bool(env, argv[9], &gro);
   int32_t family, port, rcvbuf, sndbuf;
   uint32_t slot_size;
   char address[INET6_ADDRSTRLEN + 64];
@@ -517,7 +593,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       !typed_array_arg(env, argv[6], napi_uint32_array, &meta, &meta_len) ||
       napi_get_value_uint32(env, argv[7], &slot_size) != napi_ok || slot_size == 0 ||
       napi_typeof(env, argv[8], &callback_type) != napi_ok || callback_type != napi_function)
-    return throw_type(env, "open(family, address, port, rcvbuf, sndbuf, data: Uint8Array, meta: Uint32Array, slotSize, callback)");
+    return throw_type(env, "open(family, address, port, rcvbuf, sndbuf, data: Uint8Array, meta: Uint32Array, slotSize, callback, gro?)");
   uint32_t slots = (uint32_t)(data_len / slot_size);
   if (slots > RECV_SLOTS_MAX) slots = RECV_SLOTS_MAX;
   if (slots == 0 || meta_len < (size_t)slots * META_WORDS) return throw_type(env, "receive buffers too small");
@@ -563,6 +639,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->fd = fd;
   s->family = hints.ai_family;
   s->gso_enabled = 1;
+  s->gro_enabled = gro && setsockopt(fd, SOL_UDP, UDP_GRO, &(int){1}, sizeof(int)) == 0;
   s->recv_data = data;
   s->recv_meta = meta;
   s->slot_size = slot_size;
@@ -666,9 +743,14 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   set_number(env, result, "queuedDatagrams", s->queued_datagrams);
   set_number(env, result, "droppedDatagrams", s->dropped_datagrams);
   set_number(env, result, "queueLength", s->queue_tail - s->queue_head);
+  set_number(env, result, "receiveErrors", s->receive_errors);
+  set_number(env, result, "groDatagrams", s->gro_datagrams);
   napi_value gso;
   napi_get_boolean(env, s->gso_enabled, &gso);
   napi_set_named_property(env, result, "gsoEnabled", gso);
+  napi_value gro;
+  napi_get_boolean(env, s->gro_enabled, &gro);
+  napi_set_named_property(env, result, "groEnabled", gro);
   return result;
 }
 
@@ -681,6 +763,33 @@ static napi_value js_set_gso(napi_env env, napi_callback_info info) {
   if (s == NULL) return NULL;
   if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "setGso(handle, enabled: boolean)");
   s->gso_enabled = enabled;
+  return NULL;
+}
+
+static napi_value js_fail_sends(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t mask;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (napi_get_value_uint32(env, argv[1], &mask) != napi_ok) return throw_type(env, "failSends(handle, mask: number)");
+  s->fail_sends = mask;
+  return NULL;
+}
+
+static napi_value js_receive_errors(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  bool enabled;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  if (s == NULL) return NULL;
+  if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "receiveErrors(handle, enabled: boolean)");
+  int on = enabled;
+  if (setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on) < 0) return throw_errno(env, "setsockopt", errno);
+  if (s->family == AF_INET6 && setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on) < 0)
+    return throw_errno(env, "setsockopt", errno);
   return NULL;
 }
 
@@ -706,6 +815,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"fd", NULL, js_fd, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, js_stats, NULL, NULL, NULL, napi_default, NULL},
       {"setGso", NULL, js_set_gso, NULL, NULL, NULL, napi_default, NULL},
+      {"receiveErrors", NULL, js_receive_errors, NULL, NULL, NULL, napi_default, NULL},
+      {"failSends", NULL, js_fail_sends, NULL, NULL, NULL, napi_default, NULL},
       {"broadcastEnabled", NULL, js_broadcast_enabled, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);

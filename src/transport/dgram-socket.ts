@@ -196,13 +196,15 @@ export class DgramDatagramSocket implements DatagramSocket {
       const record = i * META_WORDS;
       const offset = meta[record + META_OFFSET]!;
       const length = meta[record + META_LENGTH]!;
-      if (offset + length > data.byteLength) continue;
+      const port = meta[record + META_PORT]!;
+      // node:dgram throws on port 0 or above 65535: such a datagram is dropped, as the kernel would refuse it.
+      if (offset + length > data.byteLength || port === 0 || port > 65535) continue;
       const destination = this.destinations.get(meta, record + META_ADDRESS);
       if (destination === null) continue;
       source.copy(copy, position, offset, offset + length);
       // No callback: the lookup is synchronous, so the datagram reaches the kernel (or libuv's
       // queue) before send() returns; UDP send errors are not acted on (ENet retransmits).
-      this.socket.send(copy, position, length, meta[record + META_PORT]!, destination);
+      this.socket.send(copy, position, length, port, destination);
       position += length;
     }
   }

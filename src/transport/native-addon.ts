@@ -21,6 +21,12 @@ export interface NativeSocketStats {
   droppedDatagrams: number;
   /** Datagrams still in the native queue. */
   queueLength: number;
+  /** Socket errors met while receiving (ICMP-induced, with IP_RECVERR) and skipped. */
+  receiveErrors: number;
+  /** Datagrams that arrived coalesced by GRO. */
+  groDatagrams: number;
+  /** UDP_GRO is on (asked for and accepted by the kernel). */
+  groEnabled: boolean;
   /** False once the kernel refused UDP_SEGMENT. */
   gsoEnabled: boolean;
 }
@@ -37,6 +43,7 @@ export interface NativeUdpAddon {
     meta: Uint32Array,
     slotSize: number,
     onBatch: (countOrError: number) => void,
+    gro: boolean,
   ): NativeSocketHandle;
   send(handle: NativeSocketHandle, data: Uint8Array, meta: Uint32Array, count: number): void;
   close(handle: NativeSocketHandle): void;
@@ -44,6 +51,10 @@ export interface NativeUdpAddon {
   fd(handle: NativeSocketHandle): number;
   stats(handle: NativeSocketHandle): NativeSocketStats;
   setGso(handle: NativeSocketHandle, enabled: boolean): void;
+  /** Sets IP_RECVERR (and IPV6_RECVERR): ICMP errors then reach the socket (tests use it). */
+  receiveErrors(handle: NativeSocketHandle, enabled: boolean): void;
+  /** Tests: bit k of `mask` makes the k-th next sendmmsg call fail with EAGAIN (a full socket). */
+  failSends(handle: NativeSocketHandle, mask: number): void;
   /** Reads SO_BROADCAST of any socket descriptor of this process. */
   broadcastEnabled(fd: number): boolean;
 }

@@ -310,6 +310,7 @@ for (const backend of ['native', 'dgram'] as SocketBackendName[]) {
         a.send(batchTo('127.0.0.1', closedPort, [payload(10, round), payload(10, round)]));
         d.send(batchTo('127.0.0.1', closedPort, [payload(10, round)]));
         a.send(batchTo('::1', closedPort, [payload(10, round)])); // IPv6 on an AF_INET socket: dropped
+        a.send(batchTo('127.0.0.1', 0, [payload(10, round)])); // port 0: refused, dropped
         b.send(batchTo('127.0.0.1', a.localPort(), [payload(30, round)]));
         b.send(batchTo('127.0.0.1', d.localPort(), [payload(31, round)]));
         await inA.waitFor(round + 1);
@@ -320,8 +321,41 @@ for (const backend of ['native', 'dgram'] as SocketBackendName[]) {
         [0, 1, 2].map((round) => payload(30, round)),
       );
       assert.deepEqual(errors, []);
-      if (a instanceof NativeDatagramSocket) assert.ok(a.stats().droppedDatagrams >= 3, 'the IPv6 destinations were dropped');
+      if (a instanceof NativeDatagramSocket) assert.ok(a.stats().droppedDatagrams >= 6, 'the IPv6 and port-0 destinations were dropped');
     });
+
+    // Native only: node:dgram cannot set IP_RECVERR.
+    if (backend === 'native')
+      test('ICMP errors that reach the socket (IP_RECVERR) are skipped without stopping reception', async () => {
+        const probe = dgram.createSocket('udp4');
+        probe.bind(0, '127.0.0.1');
+        await once(probe, 'listening');
+        const closedPort = probe.address().port;
+        probe.close();
+        for (const bind of ['127.0.0.1', '*']) {
+          const a = (await openSocket(bind)) as NativeDatagramSocket;
+          const b = await openSocket('127.0.0.1');
+          a.receiveIcmpErrors(true);
+          const errors: Error[] = [];
+          a.onError = (e) => errors.push(e);
+          const inA = new Inbox(a);
+          for (let round = 0; round < 3; round++) {
+            a.send(batchTo('127.0.0.1', closedPort, [payload(10, round)]));
+            if (bind === '*') a.send(batchTo('::1', closedPort, [payload(10, round)]));
+            // Reception goes on once the errors are in.
+            const deadline = Date.now() + WAIT_MS;
+            while (a.stats().receiveErrors <= round && Date.now() < deadline) {
+              b.send(batchTo('127.0.0.1', a.localPort(), [payload(1, 99)]));
+              await inA.waitFor(inA.list.length + 1);
+            }
+            b.send(batchTo('127.0.0.1', a.localPort(), [payload(30, round)]));
+            const got = await inA.waitFor(inA.list.length + 1);
+            assert.deepEqual(got.at(-1)!.bytes, payload(30, round));
+          }
+          assert.ok(a.stats().receiveErrors >= 3, `${bind}: ${a.stats().receiveErrors} errors seen`);
+          assert.deepEqual(errors, []);
+        }
+      });
 
     test('close() twice is safe; a closed socket reports port 0 and ignores send()', async () => {
       const a = await openSocket('127.0.0.1');
@@ -330,7 +364,13 @@ for (const backend of ['native', 'dgram'] as SocketBackendName[]) {
       a.close();
       assert.equal(a.localPort(), 0);
       a.send(batchTo('127.0.0.1', port, [payload(4, 1)]));
-      // The port is free again once the backend has let go of it.
+      if (backend === 'native') {
+        // The native socket lets go of its port at once.
+        const again = await openSocket('127.0.0.1', port);
+        assert.equal(again.localPort(), port);
+        return;
+      }
+      // node:dgram closes once libuv's send queue is empty, a turn or more later.
       const deadline = Date.now() + WAIT_MS;
       for (;;) {
         try {
@@ -372,19 +412,147 @@ class DgramSocketFd {
   }
 }
 
+describe('native backend with GRO', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
+  test('GSO runs reach a GRO receiver coalesced and are handed out one record per datagram', async () => {
+    const base = { port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
+    for (const bindAddress of ['127.0.0.1', '*']) {
+      const receiver = (await openDatagramSocket({ ...base, bindAddress, gro: true }, 'native')) as NativeDatagramSocket;
+      const sender = (await openDatagramSocket({ ...base, bindAddress }, 'native')) as NativeDatagramSocket;
+      try {
+        assert.equal(receiver.stats().groEnabled, true);
+        const inbox = new Inbox(receiver);
+        const sizes = [...Array(40).fill(1200), 700, ...Array(64).fill(64), 3, 4096, 4096];
+        const target = bindAddress === '*' ? '::1' : '127.0.0.1';
+        sender.send(
+          batchTo(
+            target,
+            receiver.localPort(),
+            sizes.map((n, i) => payload(n, i)),
+          ),
+        );
+        const plain = dgram.createSocket('udp4');
+        plain.send(payload(9, 9), receiver.localPort(), '127.0.0.1'); // a plain datagram to the GRO socket
+        const got = await inbox.waitFor(sizes.length + 1);
+        plain.close();
+        const fromSender = got.filter((r) => r.port === sender.localPort());
+        assert.deepEqual(
+          fromSender.map((r) => r.bytes),
+          sizes.map((n, i) => payload(n, i)),
+        );
+        assert.ok(fromSender.every((r) => r.flags === 0));
+        assert.deepEqual(got.find((r) => r.port !== sender.localPort())!.bytes, payload(9, 9));
+        assert.ok(receiver.stats().groDatagrams >= 40, `${receiver.stats().groDatagrams} datagrams arrived coalesced`);
+      } finally {
+        receiver.close();
+        sender.close();
+      }
+    }
+  });
+});
+
+describe('native send queue (EAGAIN simulated: loopback never fills a send buffer)', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
+  const base = { bindAddress: '127.0.0.1', port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
+  /** Tiny datagrams numbered 0..count-1 (the number in the first four bytes). */
+  const numbered = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const p = new Uint8Array(4);
+      new DataView(p.buffer).setUint32(0, from + i);
+      return p;
+    });
+  const numbers = (list: Received[]) => list.map((r) => new DataView(r.bytes.buffer, r.bytes.byteOffset).getUint32(0));
+  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+  const pair = async () => {
+    const receiver = (await openDatagramSocket(base, 'native')) as NativeDatagramSocket;
+    const sender = (await openDatagramSocket(base, 'native')) as NativeDatagramSocket;
+    sender.setGso(false); // one datagram per message, so that the failing calls are predictable
+    return { receiver, sender, inbox: new Inbox(receiver) };
+  };
+
+  test('datagrams that meet EAGAIN are queued, later batches queue behind them, all leave in order when writable', async () => {
+    const { receiver, sender, inbox } = await pair();
+    try {
+      sender.simulateFullSendBuffer(0b10); // the second sendmmsg call of the first batch fails
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(0, 150)));
+      assert.equal(sender.stats().queueLength, 150 - 64);
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(150, 50))); // behind the queue
+      assert.equal(sender.stats().queueLength, 136);
+      assert.deepEqual(numbers(await inbox.waitFor(200)), range(0, 200));
+      const stats = sender.stats();
+      assert.equal(stats.queuedDatagrams, 136);
+      assert.equal(stats.queueLength, 0);
+      assert.equal(stats.sentDatagrams, 200);
+      assert.equal(stats.droppedDatagrams, 0);
+    } finally {
+      receiver.close();
+      sender.close();
+    }
+  });
+
+  test('a partly flushed queue is compacted to take more; what does not fit is dropped', async () => {
+    const { receiver, sender, inbox } = await pair();
+    const peer = await openDatagramSocket(base, 'native');
+    try {
+      // The flush runs when the socket is writable; a datagram waiting for the sender makes the
+      // same wake-up call onReceive right after it, where the next batch goes in.
+      let second = false;
+      sender.onReceive = () => {
+        if (second) return;
+        second = true;
+        assert.equal(sender.stats().queueLength, 100 - 64, 'the flush stopped after one call');
+        sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(100, 4100)));
+      };
+      peer.send(batchTo('127.0.0.1', sender.localPort(), [payload(1, 1)]));
+      sender.simulateFullSendBuffer(0b101); // this batch's call fails; then the flush's first passes, its second fails
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(0, 100)));
+      assert.equal(sender.stats().queueLength, 100);
+      // 36 left + 4100 new: the queue holds 4096 entries once compacted, so 40 are dropped.
+      const got = await inbox.waitFor(4096 + 64);
+      assert.ok(second);
+      assert.deepEqual(numbers(got), range(0, 4096 + 64));
+      const stats = sender.stats();
+      assert.equal(stats.droppedDatagrams, 40);
+      assert.equal(stats.queueLength, 0);
+    } finally {
+      receiver.close();
+      sender.close();
+      peer.close();
+    }
+  });
+
+  test('close() sends what is queued first', async () => {
+    const { receiver, sender, inbox } = await pair();
+    try {
+      sender.simulateFullSendBuffer(0b1);
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), numbered(0, 30)));
+      assert.equal(sender.stats().queueLength, 30);
+      sender.close();
+      assert.deepEqual(numbers(await inbox.waitFor(30)), range(0, 30));
+    } finally {
+      receiver.close();
+    }
+  });
+});
+
 describe('native and dgram backends together', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
   test('native to dgram and dgram to native carry the same batches', async () => {
     const options = { bindAddress: '*', port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
     const n = await openDatagramSocket(options, 'native');
     const d = await openDatagramSocket(options, 'dgram');
+    const d4 = await openDatagramSocket({ ...options, bindAddress: '127.0.0.1' }, 'dgram');
     try {
       const inN = new Inbox(n);
       const inD = new Inbox(d);
+      const inD4 = new Inbox(d4);
       const sent = Array.from({ length: 50 }, (_, i) => payload(i < 30 ? 1000 : 1 + i * 13, i));
       n.send(batchTo('::1', d.localPort(), sent));
+      n.send(batchTo('127.0.0.1', d4.localPort(), sent)); // IPv4-mapped from the dual-stack socket
       d.send(batchTo('127.0.0.1', n.localPort(), sent));
       const atD = await inD.waitFor(50);
       const atN = await inN.waitFor(50);
+      assert.deepEqual(
+        (await inD4.waitFor(50)).map((r) => r.bytes),
+        sent,
+      );
       assert.deepEqual(
         atD.map((r) => r.bytes),
         sent,
@@ -398,6 +566,7 @@ describe('native and dgram backends together', { skip: nativeSkip, timeout: TEST
     } finally {
       n.close();
       d.close();
+      d4.close();
     }
   });
 
