@@ -2,12 +2,12 @@
 import { onDgramBackend } from '../support/on-dgram-backend.js';
 
 onDgramBackend('C ENet and DTLS interop', [
-  () => import('../interop/c-enet.test.ts'),
-  () => import('../interop/c-surface.test.ts'),
-  () => import('../interop/c-compression.test.ts'),
-  () => import('../interop/c-badlink.test.ts'),
-  () => import('../dtls/enet-over-dtls.test.ts'),
-  () => import('../dtls/openssl-and-attacks.test.ts'),
-  () => import('../dtls/mbedtls.test.ts'),
-  () => import('../dtls/hardening.test.ts'),
+  () => import('../interop/c-enet.test.js'),
+  () => import('../interop/c-surface.test.js'),
+  () => import('../interop/c-compression.test.js'),
+  () => import('../interop/c-badlink.test.js'),
+  () => import('../dtls/enet-over-dtls.test.js'),
+  () => import('../dtls/openssl-and-attacks.test.js'),
+  () => import('../dtls/mbedtls.test.js'),
+  () => import('../dtls/hardening.test.js'),
 ]);
