@@ -486,14 +486,14 @@ function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number):
   return OK;
 }
 
+const sliceBytes = Uint8Array.prototype.slice;
+
 /**
- * A received payload the application may keep: copied out of the datagram (whose buffer the
- * transport reuses), small ones from Node's shared allocation pool.
+ * A received payload the application may keep: copied out of the datagram, whose buffer the
+ * transport reuses (TypedArray slice copies; small ones live on V8's heap).
  */
-function copyPayload(data: Buffer, pos: number, length: number): Buffer {
-  const copy = Buffer.allocUnsafe(length);
-  data.copy(copy, 0, pos, pos + length);
-  return copy;
+function copyPayload(data: Buffer, pos: number, length: number): Uint8Array {
+  return sliceBytes.call(data, pos, pos + length);
 }
 
 /** Common checks of SEND_* commands: channel, state, length inside the datagram and under the host maximum. */
