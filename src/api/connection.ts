@@ -385,6 +385,20 @@ export class ENetConnection implements PeerOwner {
   }
 
   /**
+   * The next event already queued, without waiting (C ENet's `enet_host_check_events`): NONE when
+   * there is none, ERROR when the connection is not active. A loop that awaits `service()` for
+   * the first event of a burst can take the rest with this, without a Promise per event.
+   */
+  checkEvents(): ServiceEvent {
+    if (this.host === null) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
+    if (this.errorPending && this.waiters.length === 0) {
+      this.errorPending = false;
+      return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
+    }
+    return (this.waiters.length === 0 ? this.nextEvent(false) : null) ?? { type: EventType.NONE, peer: null, data: 0, channel: 0 };
+  }
+
+  /**
    * Iterates events until the connection is destroyed, running the service loop itself. RECEIVE
    * events carry `packet` and `packetFlags` (the packet is not queued on the peer). Each event
    * goes to exactly one consumer, so this may be mixed with `service()`.

@@ -99,3 +99,53 @@ test('a peer disconnected right in its CONNECT reaction still acknowledges the h
     await serverPump?.stop();
   }
 });
+
+test('checkEvents() hands out the rest of a burst synchronously, NONE when nothing is queued, ERROR when inactive', async () => {
+  const server = new ENetConnection();
+  const client = new ENetConnection();
+  assert.equal(server.checkEvents().type, EventType.ERROR);
+  try {
+    await server.createHostBound('127.0.0.1', 0, 2);
+    await client.createHost(1);
+    assert.equal(server.checkEvents().type, EventType.NONE);
+    const peer = await client.connectToHost('127.0.0.1', server.getLocalPort(), 1);
+    const deadline = Date.now() + 5000;
+    let serverConnected = false;
+    let clientConnected = false;
+    while (!(serverConnected && clientConnected) && Date.now() < deadline) {
+      const [s, c] = await Promise.all([server.service(20), client.service(20)]);
+      serverConnected ||= s.type === EventType.CONNECT;
+      clientConnected ||= c.type === EventType.CONNECT;
+    }
+    assert.ok(serverConnected && clientConnected, 'connected');
+    // Ten packets in one flush arrive in one datagram: service() hands out the first, checkEvents() the other nine.
+    for (let i = 0; i < 10; i++) peer.send(0, new Uint8Array([i]), ENetPacketPeer.FLAG_RELIABLE);
+    client.flush();
+    let first = await server.service(100);
+    while (first.type === EventType.NONE && Date.now() < deadline) first = await server.service(100);
+    assert.equal(first.type, EventType.RECEIVE);
+    const bytes = [first.peer!.getPacket()[0]];
+    for (let e = server.checkEvents(); e.type !== EventType.NONE; e = server.checkEvents()) {
+      assert.equal(e.type, EventType.RECEIVE);
+      bytes.push(e.peer!.getPacket()[0]);
+    }
+    assert.deepEqual(bytes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  } finally {
+    client.destroy();
+    server.destroy();
+  }
+  assert.equal(server.checkEvents().type, EventType.ERROR);
+});
+
+test('setSocketBackend() chooses the backend of the next host; socketBackend shows the one in use', async () => {
+  const conn = new ENetConnection();
+  assert.equal(conn.socketBackend, null);
+  assert.throws(() => conn.setSocketBackend('quic' as never), { code: 'ERR_INVALID_PARAMETER' });
+  conn.setSocketBackend('dgram');
+  await conn.createHostBound('127.0.0.1', 0, 1);
+  try {
+    assert.equal(conn.socketBackend, 'dgram');
+  } finally {
+    conn.destroy();
+  }
+});
