@@ -5,6 +5,8 @@ import { Host } from './host.js';
 const ROUNDS = 8;
 /** Packets per direction and kind in each round. */
 const PER_ROUND = 20;
+/** Connections opened at once (the handshake paths, as a burst of clients meets them). */
+const CONNECTIONS = 16;
 
 let warmedUp = false;
 
@@ -21,8 +23,10 @@ export function warmUpEngine(): number {
   warmedUp = true;
   let delivered = 0;
   const wire: Array<{ to: Host; data: Buffer }> = [];
-  const a: Host = new Host({ peerCount: 2, random: () => 1 }, (data) => wire.push({ to: b, data: Buffer.from(data) }));
-  const b: Host = new Host({ peerCount: 2, random: () => 2 }, (data) => wire.push({ to: a, data: Buffer.from(data) }));
+  let id = 0;
+  const random = () => ++id;
+  const a: Host = new Host({ peerCount: CONNECTIONS, random }, (data) => wire.push({ to: b, data: Buffer.from(data) }));
+  const b: Host = new Host({ peerCount: CONNECTIONS, random }, (data) => wire.push({ to: a, data: Buffer.from(data) }));
   let now = 1;
   /** Services both hosts and carries what they send until neither has anything more to say. */
   const pump = () => {
@@ -41,8 +45,9 @@ export function warmUpEngine(): number {
   };
   const client = a.connect('10.0.0.2', 1, 2, 0);
   if (client === null) return delivered;
+  for (let i = 1; i < CONNECTIONS; i++) a.connect('10.0.0.2', 1, 2, i);
   pump();
-  const server = b.active[0];
+  const server = b.active.find((p) => p.connectID === client.connectID);
   if (server === undefined) return delivered;
   const small = new Uint8Array(64);
   const large = new Uint8Array(3000);
@@ -56,7 +61,7 @@ export function warmUpEngine(): number {
     if (round % 10 === 0) client.send(0, large, PACKET_FLAG_RELIABLE);
     pump();
   }
-  client.disconnect(0);
+  for (const peer of a.active) peer.disconnect(0);
   pump();
   return delivered;
 }
