@@ -1,13 +1,23 @@
 extends SceneTree
-# Prints Godot 4's own var_to_bytes() of a list covering every Variant type and edge case, one JSON
-# line per value: {"name": N, "hex": H} (plus "id" where the value holds an instance id, which changes
-# from run to run). The output is committed as test/vectors/variant/godot4.json; the suite re-runs this
-# script when the Godot 4 binary is present and checks the committed vectors still match.
-# Run (from ../shared/peers/godot4): ./godot4-headless --headless --path . --script <this file>
+# Godot 4's own Variant encoding of a list covering every Variant type and edge case, in two modes.
+#
+# Vectors (no arguments): prints var_to_bytes() of each value, one JSON line per value:
+# {"name": N, "hex": H} (plus "id" where the value holds an instance id, which changes from run to
+# run). The output is committed as test/vectors/variant/godot4.json; the suite re-runs this script
+# when the Godot 4 binary is present and checks the committed vectors still match.
+#
+# Peer (-- --port P): an ENetConnection client of 127.0.0.1:P that put_var()s every value of the list
+# in order (full objects for "object_full"), then two undecodable packets and put_var("after-bad"),
+# then reads 2 × N values back with get_var(): N echoes of what it sent, then N values made by the
+# TypeScript side; each must equal the list's value with the same type (typeof, var_to_str, array
+# typing). Prints {"summary": {...}, "ok": bool} and disconnects.
+#
+# Run (from ../shared/peers/godot4): ./godot4-headless --headless --path . --script <this file> [-- --port P]
+
+var obj := RefCounted.new()
 
 
-func _initialize():
-	var obj := RefCounted.new()
+func _values() -> Array:
 	var ints: Array[int] = [1, -2, 3]
 	var floats: Array[float] = [1.0, 2.5]
 	var strings: Array[String] = ["a", "bc"]
@@ -96,13 +106,99 @@ func _initialize():
 		["packed_vector3", PackedVector3Array([Vector3(1, 2, 3)])],
 		["packed_color", PackedColorArray([Color(1, 0, 0, 1), Color(0, 0.5, 1, 0.25)])],
 		["packed_vector4", PackedVector4Array([Vector4(1, 2, 3, 4)])],
+		# Values holding instance ids (they change from run to run).
+		["object_as_id", obj],
+		["object_full", obj],
+		["signal", Signal(self, &"process_frame")],
 	]
+	return list
+
+
+func _initialize():
+	var args := OS.get_cmdline_user_args()
+	var port := 0
+	for i in range(args.size() - 1):
+		if args[i] == "--port":
+			port = int(args[i + 1])
+	if port > 0:
+		quit(_peer(port))
+		return
+	var list := _values()
 	for pair in list:
-		print(JSON.stringify({"name": pair[0], "hex": var_to_bytes(pair[1]).hex_encode()}))
-	# Values holding instance ids (they change from run to run): the id is printed beside them.
-	print(JSON.stringify({"name": "object_as_id", "hex": var_to_bytes(obj).hex_encode(), "id": str(obj.get_instance_id())}))
-	print(JSON.stringify({"name": "object_full", "hex": var_to_bytes_with_objects(obj).hex_encode(), "id": str(obj.get_instance_id())}))
-	var sig := Signal(self, &"process_frame")
-	print(JSON.stringify({"name": "signal", "hex": var_to_bytes(sig).hex_encode(), "id": str(get_instance_id())}))
-	print(JSON.stringify({"done": list.size() + 3}))
+		var line := {"name": pair[0], "hex": var_to_bytes_with_objects(pair[1]).hex_encode() if pair[0] == "object_full" else var_to_bytes(pair[1]).hex_encode()}
+		if pair[0] == "object_as_id" or pair[0] == "object_full":
+			line["id"] = str(obj.get_instance_id())
+		elif pair[0] == "signal":
+			line["id"] = str(get_instance_id())
+		print(JSON.stringify(line))
+	print(JSON.stringify({"done": list.size()}))
 	quit()
+
+
+## Why `got` is not the list's value `want` (same type, same text, same array typing), or "".
+func _compare(name: String, want, got) -> String:
+	if name == "object_as_id":
+		return "" if got is EncodedObjectAsID and got.get_object_id() == obj.get_instance_id() else "not the object id"
+	if name == "object_full":
+		return "" if got is RefCounted and got.get_class() == "RefCounted" and not (got is EncodedObjectAsID) else "not a RefCounted"
+	if name == "array_typed_node":
+		# Without full objects Godot itself turns Array[Node] into Array[EncodedObjectAsID].
+		return "" if got is Array and got.is_empty() and got.get_typed_class_name() == &"EncodedObjectAsID" else "not Array[EncodedObjectAsID]"
+	if typeof(got) != typeof(want):
+		return "type %s instead of %s" % [type_string(typeof(got)), type_string(typeof(want))]
+	if var_to_str(got) != var_to_str(want):
+		return "value"
+	if typeof(want) in [TYPE_SIGNAL, TYPE_CALLABLE, TYPE_RID, TYPE_STRING_NAME, TYPE_NODE_PATH] and got != want:
+		return "value"
+	if typeof(want) == TYPE_ARRAY and (got.is_typed() != want.is_typed() or got.get_typed_builtin() != want.get_typed_builtin() or got.get_typed_class_name() != want.get_typed_class_name()):
+		return "array typing"
+	return ""
+
+
+func _peer(port: int) -> int:
+	var list := _values()
+	var n := list.size()
+	var conn := ENetConnection.new()
+	if conn.create_host(1) != OK:
+		print(JSON.stringify({"summary": {}, "ok": false, "reason": "create_host"}))
+		return 1
+	var peer := conn.connect_to_host("127.0.0.1", port)
+	var deadline := Time.get_ticks_msec() + 30000
+	var connected := false
+	while not connected and Time.get_ticks_msec() < deadline:
+		var ev = conn.service(50)
+		connected = ev[0] == ENetConnection.EVENT_CONNECT
+	if not connected:
+		print(JSON.stringify({"summary": {}, "ok": false, "reason": "no connection"}))
+		return 1
+	for pair in list:
+		peer.put_var(pair[1], pair[0] == "object_full")
+	peer.put_packet(PackedByteArray([0x63, 0, 0, 0]))  # type 99: no such type
+	peer.put_packet(PackedByteArray([4, 0, 0, 0, 64, 0, 0, 0, 0x61]))  # a 64-byte string in 1 byte
+	peer.put_var("after-bad")
+	var got := 0
+	var ok := {"echo": 0, "typescript": 0}
+	var failures := []
+	while got < 2 * n and Time.get_ticks_msec() < deadline:
+		var ev = conn.service(50)
+		if ev[0] == ENetConnection.EVENT_DISCONNECT:
+			break
+		while peer.get_available_packet_count() > 0 and got < 2 * n:
+			var name: String = list[got % n][0]
+			var v = peer.get_var(name == "object_full")
+			var phase := "echo" if got < n else "typescript"
+			var why: String = _compare(name, list[got % n][1], v)
+			if why == "":
+				ok[phase] += 1
+			else:
+				failures.append({"phase": phase, "name": name, "why": why, "got": var_to_str(v)})
+			got += 1
+	var good: bool = ok["echo"] == n and ok["typescript"] == n
+	print(JSON.stringify({"summary": {"values": n, "ok": ok, "failures": failures}, "ok": good}))
+	peer.peer_disconnect(0)
+	var until := Time.get_ticks_msec() + 2000
+	while Time.get_ticks_msec() < until:
+		if conn.service(50)[0] == ENetConnection.EVENT_DISCONNECT:
+			break
+	conn.destroy()
+	return 0 if good else 1
