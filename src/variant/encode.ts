@@ -104,8 +104,9 @@ export function typeOf(v: unknown, hint: VariantType = VariantType.NIL): Variant
       }
       const t = CLASS_TYPES.get(v.constructor as abstract new (...args: never[]) => unknown);
       if (t !== undefined) return t;
-      if (v instanceof GodotInt) return VariantType.INT;
       if (isPlainObject(v)) return VariantType.DICTIONARY;
+      // Subclasses of the value classes.
+      for (const [cls, type] of CLASS_TYPES) if (v instanceof cls) return type;
       break;
     }
   }
