@@ -3,7 +3,7 @@
 # Prints what it installs; fails loudly (never skips silently) when a package cannot be had.
 set -euo pipefail
 need=()
-for pkg in libenet-dev libmbedtls-dev godot3-server gcc openssl; do
+for pkg in libenet-dev libmbedtls-dev godot3-server gcc make python3 openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
 [ -d node_modules ] || npm install --no-audit --no-fund
+node scripts/build-native.mjs # the native UDP addon (npm install builds it too; quick when up to date)
 npx tsc -p tsconfig.build.json
 npx tsc -p tsconfig.json --noEmit
 npx biome check

@@ -18,6 +18,28 @@
  *                                            own "GO", drops everyone after each round but the
  *                                            last (prints IDLE), and measures the last round
  *                                            above that idle host
+ *   b7  connection burst to a fresh server   clients; the client opens them all at once and
+ *                                            prints "RESULT sent_at=T" (T: CLOCK_MONOTONIC ms
+ *                                            just before the first CONNECT is flushed); the
+ *                                            server prints "RESULT seen_at=T" on the clients-th
+ *                                            CONNECT event (same clock)
+ *   b8  ack turnaround                       count, size, unreliable, unsequenced, connections;
+ *                                            per connection (one after the other, each from a
+ *                                            fresh client host): `count` reliable messages on
+ *                                            channel 0 in one flush, service until all are
+ *                                            acknowledged, note the peer's own RTT estimate and
+ *                                            packet throttle, then `unreliable` unreliable and
+ *                                            `unsequenced` unsequenced messages on channel 0 in
+ *                                            one flush and a reliable marker on channel 1 in the
+ *                                            next; the server counts what arrived before the
+ *                                            marker (first byte 0x5a: the burst; others: the
+ *                                            unreliable ones)
+ *   b9  overload                             clients, ms, size, batch: `clients` hosts in one
+ *                                            process flood unreliable messages round-robin
+ *                                            (`batch` per flush) for `ms`, then each sends a
+ *                                            reliable marker on channel 1; the client reports
+ *                                            what it offered, the server what it received
+ * Only the C client is used for b7-b9 (the load generator against both servers).
  * Every loop services its host with enet_host_service(host, &event, 1) (the B1 sender and the
  * B5 clients poll with timeout 0 between batches / across their hosts). Exits on stdin EOF
  * (a watcher thread) or after `watchdog` seconds (alarm, default 60).
@@ -126,8 +148,9 @@ static int server(const char *sc) {
   double idle_heap = heap_bytes();
   printf("READY %u idle_kb=%ld\n", bound.port, idle_kb);
   fflush(stdout);
-  long count = 0, bytes = 0, connects = 0;
+  long count = 0, bytes = 0, connects = 0, markers = 0, burst = 0, clients = param("clients", 1);
   double first = 0, last = 0;
+  char arrivals[512] = ""; /* b8: the fields of each connection's marker so far */
   long rounds = param("rounds", 1), round = 1, warm_idle_kb = idle_kb;
   double warm_idle_heap = idle_heap;
   char cold[256] = "";
@@ -137,6 +160,8 @@ static int server(const char *sc) {
       if (e.type == ENET_EVENT_TYPE_CONNECT) {
         if (!connects) first = now_ms();
         connects++;
+        if (!strcmp(sc, "b7") && connects == clients)
+          printf("RESULT seen_at=%.3f first_at=%.3f peers=%ld\n", now_ms(), first, connects);
         if (!strcmp(sc, "b5") && e.data && connects == (long)e.data) {
           double t = now_ms(), ms = t - (go_at > 0 ? go_at : first), heap = heap_bytes();
           long kb = rss_kb();
@@ -157,13 +182,25 @@ static int server(const char *sc) {
           }
         }
       } else if (e.type == ENET_EVENT_TYPE_RECEIVE) {
-        if (!strcmp(sc, "b1")) {
+        if (!strcmp(sc, "b1") || !strcmp(sc, "b9")) {
           if (e.channelID == 0) {
             last = now_ms();
             if (!count) first = last;
             count++;
-          } else
+          } else if (++markers == clients) /* b9: every client has sent its marker */
             printf("RESULT received=%ld ms=%.1f datagrams=%u\n", count, last - first, h->totalReceivedPackets);
+        } else if (!strcmp(sc, "b8")) {
+          if (e.channelID == 0 && e.packet->dataLength && e.packet->data[0] == 0x5a)
+            burst++;
+          else if (e.channelID == 0)
+            count++;
+          else {
+            markers++;
+            size_t used = strlen(arrivals);
+            snprintf(arrivals + used, sizeof arrivals - used, " burst_%ld=%ld arrived_%ld=%ld", markers, burst, markers, count);
+            if (markers == param("connections", 1)) printf("RESULT%s\n", arrivals);
+            burst = count = 0;
+          }
         } else if (!strcmp(sc, "b2")) {
           if (!count) first = now_ms();
           count++;
@@ -225,11 +262,135 @@ static int b5_client(ENetAddress *a) {
   }
 }
 
+/* B7: `clients` hosts, created first; then one CONNECT each, flushed at once, timed from just before the first. */
+static int b7_client(ENetAddress *a) {
+  int n = (int)param("clients", 500);
+  ENetHost **hosts = calloc((size_t)n, sizeof *hosts);
+  ENetPeer **peers = calloc((size_t)n, sizeof *peers);
+  for (int i = 0; i < n; i++)
+    if (!(hosts[i] = enet_host_create(NULL, 1, 2, 0, 0))) return 1;
+  printf("CREATED %d\n", n);
+  double sent_at = now_ms();
+  for (int i = 0; i < n; i++) {
+    peers[i] = enet_host_connect(hosts[i], a, 2, (enet_uint32)n);
+    enet_host_flush(hosts[i]);
+  }
+  int connected = 0;
+  ENetEvent e;
+  while (connected < n)
+    for (int i = 0; i < n; i++)
+      while (enet_host_service(hosts[i], &e, 0) > 0)
+        if (e.type == ENET_EVENT_TYPE_CONNECT) connected++;
+  printf("RESULT sent_at=%.3f connected=%d client_ms=%.1f\n", sent_at, connected, now_ms() - sent_at);
+  for (;;) {
+    service_clients(hosts, peers, n);
+    usleep(1000);
+  }
+}
+
+/* Nothing of this peer's is waiting for an acknowledgement or still queued. */
+static int all_acknowledged(ENetPeer *p) {
+  return p->reliableDataInTransit == 0 && enet_list_empty(&p->sentReliableCommands) && enet_list_empty(&p->outgoingCommands);
+}
+
+/* Services the host until `ready(peer)` or `ms` pass; false on timeout. */
+static int service_until(ENetHost *h, ENetPeer *peer, int (*ready)(ENetPeer *), double ms) {
+  ENetEvent e;
+  double t0 = now_ms();
+  while (!ready(peer)) {
+    if (now_ms() - t0 > ms) return 0;
+    if (enet_host_service(h, &e, 1) > 0 && e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);
+  }
+  return 1;
+}
+
+static int is_connected(ENetPeer *p) { return p->state == ENET_PEER_STATE_CONNECTED; }
+static int is_disconnected(ENetPeer *p) { return p->state == ENET_PEER_STATE_DISCONNECTED; }
+
+/* B8: `connections` connections one after the other, each from a fresh host (see the header). */
+static int b8_client(ENetAddress *a) {
+  long connections = param("connections", 1), count = param("count", 200), size = param("size", 64);
+  long unreliable = param("unreliable", 100), unsequenced = param("unsequenced", 50);
+  unsigned char *msg = malloc((size_t)size), marker = 0x4d;
+  char fields[1024] = "";
+  for (long k = 1; k <= connections; k++) {
+    ENetHost *h = enet_host_create(NULL, 1, 2, 0, 0);
+    ENetPeer *peer = h ? enet_host_connect(h, a, 2, 0) : NULL;
+    if (!peer || !service_until(h, peer, is_connected, 5000)) return 1;
+    memset(msg, 0x5a, (size_t)size);
+    for (long i = 0; i < count; i++) send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
+    double t0 = now_ms();
+    enet_host_flush(h);
+    if (!service_until(h, peer, all_acknowledged, 10000)) return 1;
+    double acked_ms = now_ms() - t0;
+    unsigned rtt = peer->roundTripTime, var = peer->roundTripTimeVariance;
+    unsigned throttle = peer->packetThrottle, limit = peer->packetThrottleLimit;
+    msg[0] = 0x55;
+    for (long i = 0; i < unreliable; i++) send_bytes(peer, 0, msg, (size_t)size, 0);
+    msg[0] = 0x53;
+    for (long i = 0; i < unsequenced; i++) send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_UNSEQUENCED);
+    enet_host_flush(h);
+    send_bytes(peer, 1, &marker, 1, ENET_PACKET_FLAG_RELIABLE);
+    enet_host_flush(h);
+    if (!service_until(h, peer, all_acknowledged, 10000)) return 1;
+    size_t used = strlen(fields);
+    snprintf(fields + used, sizeof fields - used,
+             " rtt_ms_%ld=%u rtt_variance_ms_%ld=%u throttle_%ld=%u throttle_limit_%ld=%u acked_ms_%ld=%.1f", k, rtt, k, var, k,
+             throttle, k, limit, k, acked_ms);
+    enet_peer_disconnect(peer, 0);
+    if (!service_until(h, peer, is_disconnected, 3000)) enet_peer_reset(peer);
+    enet_host_destroy(h);
+  }
+  printf("RESULT%s\n", fields);
+  for (;;) pause(); /* until stdin's EOF or the watchdog */
+}
+
+/* B9: `clients` hosts flood unreliable messages round-robin for `ms`, then send their markers. */
+static int b9_client(ENetAddress *a) {
+  int n = (int)param("clients", 4);
+  long size = param("size", 64), batch = param("batch", 100);
+  double ms = (double)param("ms", 3000);
+  ENetHost **hosts = calloc((size_t)n, sizeof *hosts);
+  ENetPeer **peers = calloc((size_t)n, sizeof *peers);
+  for (int i = 0; i < n; i++) {
+    hosts[i] = enet_host_create(NULL, 1, 2, 0, 0);
+    peers[i] = hosts[i] ? enet_host_connect(hosts[i], a, 2, 0) : NULL;
+    if (!peers[i] || !service_until(hosts[i], peers[i], is_connected, 5000)) return 1;
+  }
+  unsigned char *msg = malloc((size_t)size), marker = 0x4d;
+  memset(msg, 0x5a, (size_t)size);
+  long offered = 0;
+  ENetEvent e;
+  double t0 = now_ms(), t1 = t0;
+  while ((t1 = now_ms()) - t0 < ms)
+    for (int i = 0; i < n; i++) {
+      for (long k = 0; k < batch; k++) send_bytes(peers[i], 0, msg, (size_t)size, 0);
+      offered += batch;
+      enet_host_flush(hosts[i]);
+      while (enet_host_service(hosts[i], &e, 0) > 0)
+        if (e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);
+    }
+  unsigned datagrams = 0;
+  for (int i = 0; i < n; i++) datagrams += hosts[i]->totalSentPackets;
+  printf("RESULT offered=%ld offer_ms=%.1f sent_datagrams=%u\n", offered, t1 - t0, datagrams);
+  for (int i = 0; i < n; i++) {
+    send_bytes(peers[i], 1, &marker, 1, ENET_PACKET_FLAG_RELIABLE);
+    enet_host_flush(hosts[i]);
+  }
+  for (;;) { /* keep every host serviced: the markers may need resending */
+    service_clients(hosts, peers, n);
+    usleep(1000);
+  }
+}
+
 static int client(const char *sc) {
   ENetAddress a;
   enet_address_set_host(&a, "127.0.0.1");
   a.port = (enet_uint16)param("port", 0);
   if (!strcmp(sc, "b5")) return b5_client(&a);
+  if (!strcmp(sc, "b7")) return b7_client(&a);
+  if (!strcmp(sc, "b8")) return b8_client(&a);
+  if (!strcmp(sc, "b9")) return b9_client(&a);
   ENetHost *h = enet_host_create(NULL, 1, 2, 0, 0);
   ENetPeer *peer = enet_host_connect(h, &a, 2, 0);
   ENetEvent e;
@@ -295,7 +456,7 @@ static int client(const char *sc) {
 
 int main(int argc, char **argv) {
   if (argc < 3 || enet_initialize() != 0) {
-    fprintf(stderr, "usage: enet_bench server|client b1..b5 [key=value ...]\n");
+    fprintf(stderr, "usage: enet_bench server|client b1..b9 [key=value ...]\n");
     return 2;
   }
   g_argc = argc;

@@ -5,7 +5,10 @@
 // Prints "READY <port>" (server), "CREATED n" (B5 clients), "DONE" (client finished a round),
 // "IDLE round=N" (B5 server, everyone dropped after round N, all but the last), "RESULT k=v ...".
 // Exits on stdin EOF or after `watchdog` seconds (default 60). Each stdin line "GO" starts a B5
-// round (`rounds`, default 1).
+// round (`rounds`, default 1). B7-B9 have only the server side here (C's load generator is the
+// client): B7 stamps CLOCK_MONOTONIC like the C side, B8 counts what arrived before each marker,
+// B9 counts like B1 until every client's marker. The socket backend comes from ENET_TS_SOCKET
+// (set by bench/run.mjs), read by the library itself.
 import { ENetConnection, ENetPacketPeer, EventType, HostStatistic } from '../../dist/index.js';
 
 const [role, sc, ...rest] = process.argv.slice(2);
@@ -14,6 +17,8 @@ const param = (key, fallback) => params[key] ?? fallback;
 const RELIABLE = ENetPacketPeer.FLAG_RELIABLE;
 const bytes = (n) => new Uint8Array(n).fill(0x5a);
 const out = (s) => process.stdout.write(`${s}\n`);
+/** CLOCK_MONOTONIC in ms, the clock the C roles stamp with (B7 compares the two). */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 setTimeout(() => process.exit(3), param('watchdog', 60) * 1000).unref();
 // Each "GO" line on stdin starts a round (B5 runs a warm-up round, then the timed one).
@@ -60,6 +65,10 @@ async function server() {
   let count = 0;
   let total = 0;
   let connects = 0;
+  let markers = 0;
+  let burst = 0;
+  let arrivals = ''; // B8: the fields of each connection's marker so far
+  const clients = param('clients', 1);
   let first = 0;
   let last = 0;
   // B5: the first round (all clients connect, then the server drops them) is the warm-up; the
@@ -74,6 +83,10 @@ async function server() {
     if (e.type === EventType.CONNECT) {
       if (!connects) first = performance.now();
       connects++;
+      if (sc === 'b7' && connects === clients) {
+        const seenAt = monotonicMs();
+        out(`RESULT seen_at=${seenAt.toFixed(3)} first_at=${(seenAt - (performance.now() - first)).toFixed(3)} peers=${connects}`);
+      }
       if (sc === 'b5' && e.data && connects === e.data) {
         const ms = (performance.now() - (goAt || first)).toFixed(1);
         const m = memory();
@@ -94,15 +107,25 @@ async function server() {
     } else if (e.type === EventType.RECEIVE) {
       const p = e.peer;
       const packet = p.getPacket();
-      if (sc === 'b1') {
+      if (sc === 'b1' || sc === 'b9') {
         if (e.channel === 0) {
           last = performance.now();
           if (!count) first = last;
           count++;
-        } else
+        } else if (++markers === clients)
+          // b9: every client has sent its marker
           out(
             `RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${conn.popStatistic(HostStatistic.TOTAL_RECEIVED_PACKETS)}`,
           );
+      } else if (sc === 'b8') {
+        if (e.channel === 0 && packet[0] === 0x5a) burst++;
+        else if (e.channel === 0) count++;
+        else {
+          markers++;
+          arrivals += ` burst_${markers}=${burst} arrived_${markers}=${count}`;
+          if (markers === param('connections', 1)) out(`RESULT${arrivals}`);
+          burst = count = 0;
+        }
       } else if (sc === 'b2') {
         if (!count) first = performance.now();
         count++;
@@ -240,6 +263,6 @@ async function client() {
 if (role === 'server') await server();
 else if (role === 'client') await client();
 else {
-  console.error('usage: ts.mjs server|client b1..b5 [key=value ...]');
+  console.error('usage: ts.mjs server b1..b9 | client b1..b5 [key=value ...]');
   process.exit(2);
 }

@@ -1,15 +1,19 @@
 import { isIP } from 'node:net';
 import { randomBytes, randomFillSync } from 'node:crypto';
 import { PACKET_FLAGS_ALLOWED, PROTOCOL_MAXIMUM_PEER_ID } from '../protocol/constants.js';
-import { Host, type DropReason, type HostEvent } from '../engine/host.js';
+import type { DropReason, Host, HostEvent } from '../engine/host.js';
 import type { Peer } from '../engine/peer.js';
 import type { Compressor } from '../compress/compressor.js';
-import { UdpTransport } from '../transport/udp.js';
 import { LinkShaper, type LinkConditions } from '../transport/link-shaper.js';
-import { DtlsServer, DtlsSession, TLSOptions, addressKey, splitAddressKey } from '../transport/dtls/index.js';
+import { TLSOptions } from '../transport/dtls/index.js';
+import { DtlsLayer } from '../transport/dtls-layer.js';
+import { EarliestTimer } from '../transport/earliest-timer.js';
+import { HostDriver } from '../transport/host-driver.js';
+import { UDP_RECEIVE_BUFFER_SIZE, openDatagramSocket, resolveAddress, type SocketBackendChoice } from '../transport/open-socket.js';
+import type { DatagramSocket, SocketBackendName } from '../transport/datagram-socket.js';
+import { HOST_SEND_BUFFER_SIZE } from '../protocol/constants.js';
 import { CompressionMode, EventType, HostStatistic } from './enums.js';
 import { createCompressor } from '../compress/registry.js';
-import { EarliestTimer } from './earliest-timer.js';
 import { ENetError } from './errors.js';
 import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
 import { requireInteger, requireRange, requireUint32 } from './validate.js';
@@ -59,6 +63,8 @@ function cancelWait(w: Waiter): void {
 /** A wait timer that fires up to this early (ms) still ends the waiters due by then (timers are ms-grained). */
 const WAIT_TOLERANCE_MS = 1;
 
+const noListeners = new Set<() => void>();
+
 const INACTIVE = "The ENetConnection instance isn't currently active: call createHost() or createHostBound() first.";
 
 /** Crypto-quality 32-bit connect ids, drawn from a pooled buffer (randomBytes(4) per connect is slow). */
@@ -72,11 +78,6 @@ function randomConnectID(): number {
   return randomPool[--randomLeft]!;
 }
 
-/** Monotonic milliseconds as the engine wants them (u32). */
-function clock(): number {
-  return (Math.floor(performance.now()) + 1) >>> 0;
-}
-
 /**
  * An ENet host as Godot's ENetConnection: create it, connect or accept peers, and call
  * `service()` (or iterate `events()`) to receive events. The protocol runs in the background:
@@ -85,32 +86,15 @@ function clock(): number {
  */
 export class ENetConnection implements PeerOwner {
   private host: Host | null = null;
-  private transport: UdpTransport | null = null;
+  private driver: HostDriver | null = null;
   private readonly wrappers: ENetPacketPeer[] = [];
   private readonly waiters: Waiter[] = [];
-  private flushScheduled = false;
-  /** The engine's next timeout (retransmissions, pings, throttle). */
-  private readonly timer = new EarliestTimer(() => this.pass(true));
   /** The earliest deadline among the service() waiters. */
   private readonly waitTimer = new EarliestTimer(() => this.onWaitTimer());
-  private shaper: LinkShaper | null = null;
-  private readonly shaperTimers = new Set<NodeJS.Timeout>();
   private readonly warned = new Set<string>();
   private creating = false;
-  /** DTLS server state (after dtlsServerSetup). */
-  private dtlsServer: DtlsServer | null = null;
-  /** DTLS client state (after dtlsClientSetup): the session to the first destination. */
-  private dtlsClient: {
-    hostname: string;
-    options: TLSOptions;
-    session: DtlsSession | null;
-    address: string;
-    port: number;
-    /** ENet datagrams sent during the handshake (a few, the newest), sent once it completes. */
-    held: Uint8Array[];
-  } | null = null;
-  private dtlsTimer: NodeJS.Timeout | null = null;
-  private dtlsSweepAt = 0;
+  /** The socket backend the next host opens with (default: the ENET_TS_SOCKET environment variable, else 'auto'). */
+  private backendChoice: SocketBackendChoice | null = null;
   /** An EventType.ERROR owed to the application (a DTLS handshake failed). */
   private errorPending = false;
   /** A readable reason for the last EventType.ERROR (for example a DTLS handshake failure), or null. */
@@ -171,9 +155,12 @@ export class ENetConnection implements PeerOwner {
     requireUint32('The incoming bandwidth limit (bytes/s, 0 disables it)', inBandwidth);
     requireUint32('The outgoing bandwidth limit (bytes/s, 0 disables it)', outBandwidth);
     this.creating = true;
-    let transport: UdpTransport;
+    let socket: DatagramSocket;
     try {
-      transport = await UdpTransport.open(bindAddress, port);
+      socket = await openDatagramSocket(
+        { bindAddress, port, receiveBufferSize: UDP_RECEIVE_BUFFER_SIZE, sendBufferSize: HOST_SEND_BUFFER_SIZE },
+        this.backendChoice ?? undefined,
+      );
     } catch (err) {
       throw new ENetError('ERR_CANT_CREATE', `Couldn't create an ENet host on ${bindAddress ?? '*'}:${port}: ${(err as Error).message}`, {
         cause: err,
@@ -181,7 +168,7 @@ export class ENetConnection implements PeerOwner {
     } finally {
       this.creating = false;
     }
-    const host = new Host(
+    const driver = new HostDriver(
       {
         peerCount: maxPeers,
         channelLimit: maxChannels,
@@ -189,13 +176,29 @@ export class ENetConnection implements PeerOwner {
         outgoingBandwidth: outBandwidth,
         random: randomConnectID,
       },
-      (data, address, p) => this.output(data, address, p),
+      socket,
     );
-    host.setTime(clock());
-    host.onDrop = (reason, address, p) => this.warnDrop(reason, address, p);
-    transport.onMessage = (data, address, p) => this.input(data, address, p);
-    this.host = host;
-    this.transport = transport;
+    driver.host.onDrop = (reason, address, p) => this.warnDrop(reason, address, p);
+    driver.onReady = () => this.deliver();
+    this.host = driver.host;
+    this.driver = driver;
+  }
+
+  /**
+   * Chooses the UDP socket backend of the hosts this connection creates from now on: 'native'
+   * (batched system calls, Linux, built at install), 'dgram' (node:dgram) or 'auto' (native
+   * where it loads). The default comes from the ENET_TS_SOCKET environment variable, else 'auto'.
+   * @throws ENetError ERR_INVALID_PARAMETER for another value.
+   */
+  setSocketBackend(backend: SocketBackendChoice): void {
+    if (backend !== 'auto' && backend !== 'native' && backend !== 'dgram')
+      throw new ENetError('ERR_INVALID_PARAMETER', `Invalid socket backend ${JSON.stringify(backend)}: use 'auto', 'native' or 'dgram'.`);
+    this.backendChoice = backend;
+  }
+
+  /** The socket backend of the current host ('native' or 'dgram'), or null when inactive. */
+  get socketBackend(): SocketBackendName | null {
+    return this.driver?.pipeline.socket.backend ?? null;
   }
 
   private requireHost(): Host {
@@ -205,195 +208,24 @@ export class ENetConnection implements PeerOwner {
 
   // ------------------------------------------------------------------ I/O plumbing
 
-  private output(data: Uint8Array, address: string, port: number): void {
-    if (this.dtlsServer !== null) {
-      // Without a DTLS session the datagram is dropped (Godot reports it as sent); ENet retransmits.
-      if (this.dtlsServer.sendApplicationData(addressKey(address, port), data)) this.flushDtls();
-      return;
-    }
-    if (this.dtlsClient !== null) {
-      const c = this.dtlsClient;
-      if (c.session === null) {
-        c.session = new DtlsSession('client', c.options, c.hostname);
-        c.address = address;
-        c.port = port;
-        c.session.start(performance.now());
-        this.armDtls();
-      }
-      // While handshaking, the newest few ENet datagrams are held and sent once the handshake is
-      // done (Godot drops them and waits for ENet's retransmission, half a second later).
-      if (c.session.state === 'connected') c.session.sendApplicationData(data);
-      else {
-        c.held.push(data);
-        if (c.held.length > 8) c.held.shift();
-      }
-      this.flushDtls();
-      return;
-    }
-    this.rawOutput(data, address, port);
-  }
-
-  private rawOutput(data: Uint8Array, address: string, port: number): void {
-    const t = this.transport;
-    if (t === null) return;
-    if (this.shaper === null) {
-      t.send(data, address, port);
-      return;
-    }
-    for (const delay of this.shaper.schedule(performance.now(), data.length)) {
-      if (delay <= 0) t.send(data, address, port);
-      else {
-        const timer = setTimeout(() => {
-          this.shaperTimers.delete(timer);
-          this.transport?.send(data, address, port);
-        }, delay);
-        this.shaperTimers.add(timer);
-      }
-    }
-  }
-
-  private input(data: Buffer, address: string, port: number): void {
-    const host = this.host;
-    if (host === null) return;
-    host.setTime(clock());
-    if (this.dtlsServer !== null) {
-      const server = this.dtlsServer;
-      server.receive(addressKey(address, port), data, performance.now());
-      for (let r = server.readApplicationData(); r; r = server.readApplicationData()) host.receive(r.data, address, port);
-      this.flushDtls();
-    } else if (this.dtlsClient !== null) {
-      const c = this.dtlsClient;
-      if (c.session === null || address !== c.address || port !== c.port) return;
-      c.session.receive(data, performance.now());
-      for (let r = c.session.readApplicationData(); r; r = c.session.readApplicationData()) host.receive(r, address, port);
-      this.flushDtls();
-    } else host.receive(data, address, port);
-    if (!this.turnOpen) {
-      // The first datagram of an event-loop turn is handed out at once and its acks leave once
-      // the application's reaction has run (afterReactions), so a reply it sends right away
-      // shares the ack's datagram. The rest of the burst is batched into one pass at the end of
-      // the turn.
-      this.turnOpen = true;
-      this.deliver();
-      queueMicrotask(this.afterReactions);
-    }
-    this.scheduleFlush();
-    if (this.receiveListeners.size > 0) for (const l of this.receiveListeners) l();
-  }
-
-  /** A datagram was flushed immediately in this event-loop turn; the rest waits for its end. */
-  private turnOpen = false;
-
-  private readonly endOfTurnFlush = (): void => this.flushNow();
-
-  /**
-   * Queued as a microtask, it defers the flush with process.nextTick, which Node runs only once
-   * the microtask queue has drained: after the application's reaction to the event, however many
-   * awaits deep, so what it sends at once shares a datagram with our acks. (Calls that would drop
-   * pending acks - disconnects, reset, destroy - send them first.)
-   */
-  private readonly afterReactions = (): void => {
-    process.nextTick(this.microFlush);
-  };
-
-  private readonly microFlush = (): void => {
-    const host = this.host;
-    if (host === null) return;
-    host.setTime(clock());
-    host.flushMarked();
-    this.deliver();
-  };
-
-  /** @internal Listeners called after every datagram the host processed (tools use it to time acks). */
-  readonly receiveListeners = new Set<() => void>();
-
-  /** Sends the DTLS layer's datagrams and notes a client handshake failure as an ERROR event. */
-  private flushDtls(): void {
-    if (this.dtlsServer !== null)
-      for (const d of this.dtlsServer.takeDatagrams()) {
-        const to = splitAddressKey(d.addressKey);
-        this.rawOutput(d.data, to.address, to.port);
-      }
-    const c = this.dtlsClient;
-    if (c?.session) {
-      if (c.session.state === 'connected' && c.held.length > 0) for (const d of c.held.splice(0)) c.session.sendApplicationData(d);
-      for (const d of c.session.takeDatagrams()) this.rawOutput(d, c.address, c.port);
-      if (c.session.state === 'failed' || c.session.state === 'closed') {
-        this.lastError = c.session.failureReason ?? 'the DTLS session was closed';
-        this.errorPending = true;
-        c.session = null; // a later send retries a fresh handshake, as in Godot
-        c.held.length = 0;
-        this.deliver();
-      }
-    }
-  }
-
-  private armDtls(): void {
-    if (this.dtlsTimer !== null) return;
-    this.dtlsTimer = setInterval(() => this.onDtlsTimer(), 50);
-  }
-
-  private onDtlsTimer(): void {
-    const now = performance.now();
-    this.dtlsClient?.session?.handleTimeout(now);
-    const server = this.dtlsServer;
-    if (server !== null) {
-      server.handleTimeout(now);
-      if (now >= this.dtlsSweepAt && this.host !== null) {
-        this.dtlsSweepAt = now + 1000;
-        const alive = new Set<string>();
-        for (const p of this.host.active) alive.add(addressKey(p.address, p.port));
-        server.sweep((key) => alive.has(key), now);
-      }
-    }
-    this.flushDtls();
+  /** @internal Listeners called after every batch of datagrams the host processed (tools use it to time acks). */
+  get receiveListeners(): Set<() => void> {
+    return this.driver?.receiveListeners ?? noListeners;
   }
 
   /** Live DTLS sessions of a server (0 without DTLS), for tests and monitoring. */
   get dtlsSessionCount(): number {
-    return this.dtlsServer?.sessionCount ?? 0;
+    return this.driver?.pipeline.dtlsLayer?.sessionCount ?? 0;
   }
 
   /** @internal Sends what is queued at the end of this event-loop turn. */
   scheduleFlush(): void {
-    if (this.flushScheduled || this.host === null) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.turnOpen = false;
-      // Hand out events first and send in a microtask queued after the application's
-      // continuation, so replies it sends at once share a datagram with our acks.
-      this.deliver();
-      queueMicrotask(this.endOfTurnFlush);
-    });
+    this.driver?.scheduleFlush();
   }
 
   /** @internal Sends what is queued now and hands out events. */
   flushNow(): void {
-    this.pass(false);
-  }
-
-  /**
-   * One engine pass at the current time: a full service (timeouts, pings, bandwidth throttle)
-   * when `full`, else just what is queued; then events are handed out and the timer re-armed.
-   */
-  private pass(full: boolean): void {
-    const host = this.host;
-    if (host === null) return;
-    host.setTime(clock());
-    if (full) host.service();
-    else host.flushMarked();
-    this.deliver();
-    this.armTimer();
-  }
-
-  private armTimer(): void {
-    const host = this.host;
-    if (host === null) return;
-    const wait = host.nextTimeout();
-    if (wait < 0) return;
-    const delay = Math.max(wait, 1);
-    this.timer.arm(performance.now() + delay, delay, 0.5);
+    this.driver?.pass(false);
   }
 
   private warnDrop(reason: DropReason, address: string, port: number): void {
@@ -435,7 +267,7 @@ export class ENetConnection implements PeerOwner {
         if (!(w instanceof ENetPacketPeer)) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
         w.detachFromSlot();
         this.removeWrapper(w);
-        this.dtlsServer?.forget(addressKey(e.peer.address, e.peer.port));
+        this.driver?.pipeline.dtlsLayer?.forget(e.peer.address, e.peer.port);
         return { type: EventType.DISCONNECT, peer: w, data: e.data, channel: 0 };
       }
       case 'receive': {
@@ -484,22 +316,19 @@ export class ENetConnection implements PeerOwner {
 
   /** @internal */
   flushAcknowledgements(peer: Peer): void {
-    const host = this.host;
-    if (host === null) return;
-    host.setTime(clock());
-    host.flushAcknowledgements(peer);
+    this.driver?.flushAcknowledgements(peer);
   }
 
   /** @internal */
   detach(w: ENetPacketPeer): void {
-    if (w.peer !== null) this.dtlsServer?.forget(addressKey(w.peer.address, w.peer.port));
+    if (w.peer !== null) this.driver?.pipeline.dtlsLayer?.forget(w.peer.address, w.peer.port);
     w.detachFromSlot();
     this.removeWrapper(w);
   }
 
   private waitEvent(timeoutMs: number, carry: boolean): Promise<ConnectionEvent> {
     if (this.host === null) return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
-    if (!this.timer.armed) this.armTimer();
+    this.driver!.ensureTimer();
     if (this.errorPending && this.waiters.length === 0) {
       this.errorPending = false;
       return Promise.resolve({ type: EventType.ERROR, peer: null, data: 0, channel: 0 });
@@ -594,7 +423,7 @@ export class ENetConnection implements PeerOwner {
     if (typeof address !== 'string' || address === '') throw new ENetError('ERR_INVALID_PARAMETER', 'address must be a non-empty string.');
     let resolved: string;
     try {
-      resolved = await this.transport!.resolve(address);
+      resolved = await resolveAddress(address, this.driver!.pipeline.socket.ipv6);
     } catch (err) {
       throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, {
         cause: err,
@@ -627,21 +456,12 @@ export class ENetConnection implements PeerOwner {
     if (this.host === null) return;
     // What was received is acknowledged before the socket closes (C ENet has sent its acks by the
     // time the application sees an event, so it can destroy the host at once).
-    this.host.setTime(clock());
-    for (const p of this.host.active) this.host.flushAcknowledgements(p);
+    this.driver?.close();
+    this.driver = null;
     for (const w of this.wrappers) w.detachFromSlot();
     this.wrappers.length = 0;
     this.host = null;
-    this.transport?.close();
-    this.transport = null;
-    this.timer.clear();
     this.waitTimer.clear();
-    for (const t of this.shaperTimers) clearTimeout(t);
-    this.shaperTimers.clear();
-    if (this.dtlsTimer !== null) clearInterval(this.dtlsTimer);
-    this.dtlsTimer = null;
-    this.dtlsServer = null;
-    this.dtlsClient = null;
     this.errorPending = false;
     for (const w of this.waiters.splice(0)) {
       cancelWait(w);
@@ -656,7 +476,7 @@ export class ENetConnection implements PeerOwner {
 
   /** The bound UDP port (0 when inactive). */
   getLocalPort(): number {
-    return this.transport?.localPort() ?? 0;
+    return this.driver?.pipeline.socket.localPort() ?? 0;
   }
 
   /** The channel limit for incoming connections (0 when inactive). */
@@ -719,7 +539,7 @@ export class ENetConnection implements PeerOwner {
     requireUint32('inBandwidth', inBandwidth);
     requireUint32('outBandwidth', outBandwidth);
     host.bandwidthLimit(inBandwidth, outBandwidth);
-    this.armTimer();
+    this.driver!.armTimer();
   }
 
   /** Limits the channels of future incoming connections (0 or > 255 means 255). */
@@ -735,7 +555,8 @@ export class ENetConnection implements PeerOwner {
    */
   refuseNewConnections(refuse: boolean): void {
     this.requireHost().refuseNewConnections = !!refuse;
-    if (this.dtlsServer !== null) this.dtlsServer.refuseNewConnections = !!refuse;
+    const dtls = this.driver!.pipeline.dtlsLayer;
+    if (dtls !== null) dtls.refuseNewConnections = !!refuse;
   }
 
   /**
@@ -749,10 +570,11 @@ export class ENetConnection implements PeerOwner {
     this.requireHost();
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer())
       throw new ENetError('ERR_INVALID_PARAMETER', 'dtlsServerSetup needs TLSOptions.server(key, certificate).');
-    if (this.dtlsServer !== null || this.dtlsClient !== null) throw new ENetError('FAILED', 'DTLS is already set up on this connection.');
-    this.dtlsServer = new DtlsServer({ options: serverOptions, maxPending: 16 });
-    this.dtlsServer.refuseNewConnections = this.host!.refuseNewConnections;
-    this.armDtls();
+    const pipeline = this.driver!.pipeline;
+    if (pipeline.dtlsLayer !== null) throw new ENetError('FAILED', 'DTLS is already set up on this connection.');
+    const layer = DtlsLayer.server(this.dtlsLinks(), serverOptions, 16);
+    layer.refuseNewConnections = this.host!.refuseNewConnections;
+    pipeline.setDtls(layer);
   }
 
   /**
@@ -766,8 +588,25 @@ export class ENetConnection implements PeerOwner {
     this.requireHost();
     if (clientOptions !== null && (!(clientOptions instanceof TLSOptions) || clientOptions.isServer()))
       throw new ENetError('ERR_INVALID_PARAMETER', 'dtlsClientSetup needs client options (TLSOptions.client or TLSOptions.clientUnsafe).');
-    if (this.dtlsServer !== null || this.dtlsClient !== null) throw new ENetError('FAILED', 'DTLS is already set up on this connection.');
-    this.dtlsClient = { hostname, options: clientOptions ?? TLSOptions.client(), session: null, address: '', port: 0, held: [] };
+    const pipeline = this.driver!.pipeline;
+    if (pipeline.dtlsLayer !== null) throw new ENetError('FAILED', 'DTLS is already set up on this connection.');
+    pipeline.setDtls(DtlsLayer.client(this.dtlsLinks(), hostname, clientOptions ?? TLSOptions.client()));
+  }
+
+  /** How the DTLS layer reaches the socket, the engine and this connection. */
+  private dtlsLinks() {
+    const driver = this.driver!;
+    return {
+      send: driver.pipeline.send,
+      deliver: driver.pipeline.deliver,
+      alive: () => driver.host.active,
+      failed: (reason: string) => {
+        // A handshake failure comes out of service() as EventType.ERROR.
+        this.lastError = reason;
+        this.errorPending = true;
+        this.deliver();
+      },
+    };
   }
 
   /**
@@ -811,13 +650,15 @@ export class ENetConnection implements PeerOwner {
     requireRange('The remote port number', port, 1, 65535);
     let resolved: string;
     try {
-      resolved = await this.transport!.resolve(address);
+      resolved = await resolveAddress(address, this.driver!.pipeline.socket.ipv6);
     } catch (err) {
       throw new ENetError('ERR_CANT_RESOLVE', `Couldn't resolve the server IP address or domain name ${JSON.stringify(address)}.`, {
         cause: err,
       });
     }
-    this.transport?.send(Uint8Array.prototype.slice.call(packet), resolved, port);
+    const pipeline = this.driver!.pipeline;
+    pipeline.send(packet, resolved, port);
+    pipeline.flush();
   }
 
   /**
@@ -856,12 +697,13 @@ export class ENetConnection implements PeerOwner {
    */
   simulateLink(conditions: LinkConditions | null): void {
     this.requireHost();
+    const pipeline = this.driver!.pipeline;
     if (conditions === null) {
-      this.shaper = null;
+      pipeline.setShaper(null);
       return;
     }
     try {
-      this.shaper = new LinkShaper(conditions, randomBytes(4).readUInt32BE(0));
+      pipeline.setShaper(new LinkShaper(conditions, randomBytes(4).readUInt32BE(0)));
     } catch (err) {
       throw new ENetError('ERR_INVALID_PARAMETER', (err as Error).message);
     }

@@ -1,3 +1,6 @@
+export { PeerState } from '../protocol/peer-state.js';
+export { CompressionMode } from '../compress/compression-mode.js';
+
 /** Event types returned by `service()`, with Godot's values. */
 export enum EventType {
   ERROR = -1,
@@ -5,29 +8,6 @@ export enum EventType {
   CONNECT = 1,
   DISCONNECT = 2,
   RECEIVE = 3,
-}
-
-/** Peer states, with Godot's (and ENet's) values. */
-export enum PeerState {
-  DISCONNECTED = 0,
-  CONNECTING = 1,
-  ACKNOWLEDGING_CONNECT = 2,
-  CONNECTION_PENDING = 3,
-  CONNECTION_SUCCEEDED = 4,
-  CONNECTED = 5,
-  DISCONNECT_LATER = 6,
-  DISCONNECTING = 7,
-  ACKNOWLEDGING_DISCONNECT = 8,
-  ZOMBIE = 9,
-}
-
-/** Datagram compression modes, with Godot's values. */
-export enum CompressionMode {
-  NONE = 0,
-  RANGE_CODER = 1,
-  FASTLZ = 2,
-  ZLIB = 3,
-  ZSTD = 4,
 }
 
 /** Host-wide counters read (and reset) by `popStatistic`. */

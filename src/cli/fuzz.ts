@@ -14,6 +14,7 @@ import { mulberry32 } from '../transport/link-shaper.js';
 import { PeerState } from '../api/enums.js';
 import { crc32 } from '../protocol/crc32.js';
 import { createCompressor } from '../compress/registry.js';
+import { runDtlsFuzz } from './fuzz-dtls.js';
 import { loadVariantCorpus, runVariantFuzz } from './fuzz-variant.js';
 
 /** What to fuzz and for how long. */
@@ -383,12 +384,15 @@ async function main(argv: string[]): Promise<number> {
   };
   if (argv.includes('--help')) {
     console.log('usage: npm run fuzz -- [--count N (default 10000000)] [--seconds S (default 1200)] [--seed N] [--vectors DIR]');
+    console.log('       npm run fuzz -- --dtls [--count N (default 1000000)] [--seconds S (default 1200)] [--seed N]');
     console.log('       npm run fuzz -- --variant [--count N] [--seconds S] [--seed N]   (the Variant decoder)');
     return 0;
   }
-  const count = Number(arg('--count', '10000000'));
+  const dtls = argv.includes('--dtls');
+  const count = Number(arg('--count', dtls ? '1000000' : '10000000'));
   const seconds = Number(arg('--seconds', '1200'));
   const seed = Number(arg('--seed', String(Date.now() % 100000)));
+  if (dtls) return mainDtls(count, seconds, seed);
   const here = dirname(fileURLToPath(import.meta.url));
   if (argv.includes('--variant')) {
     const corpus = loadVariantCorpus(resolve(here, '..', '..', 'test', 'vectors', 'variant'));
@@ -425,6 +429,34 @@ async function main(argv: string[]): Promise<number> {
   }
   console.log(`${total} datagrams fuzzed (seed ${seed})`);
   return failed ? 1 : 0;
+}
+
+/** `--dtls`: one DTLS campaign; prints its report; 1 when anything is wrong. */
+function mainDtls(count: number, seconds: number, seed: number): number {
+  const r = runDtlsFuzz({ count, seed, timeLimitMs: seconds * 1000 });
+  const ok =
+    r.exceptions === 0 &&
+    r.acceptedForgeries === 0 &&
+    r.legitConnected &&
+    r.legitIntact &&
+    r.peakServerSessions <= r.maxPending + 1 &&
+    r.heapAfterMB - r.heapBeforeMB < 64;
+  const rate = Math.round(r.inputs / (r.elapsedMs / 1000));
+  console.log(
+    `${ok ? 'ok  ' : 'FAIL'} dtls: ${r.inputs} hostile datagrams in ${(r.elapsedMs / 1000).toFixed(1)} s (${rate}/s), exceptions ${r.exceptions}, accepted forgeries ${r.acceptedForgeries}, legit ${r.legitReceived}/${r.legitSent} each way ${r.legitIntact ? 'intact' : 'NOT INTACT'}${r.legitConnected ? '' : ' DISCONNECTED'}`,
+  );
+  console.log(
+    `     heap ${r.heapBeforeMB} MB before, ${r.heapAfterMB} MB after, peak ${r.peakHeapMB} MB, peak RSS ${r.peakRssMB} MB; server sessions peak ${r.peakServerSessions} (cap ${r.maxPending} pending + 1), ${r.hostileSessionsOpened} hostile sessions opened, ${r.evictions} evicted`,
+  );
+  console.log(
+    `     handshake targets: ${r.targetsBuilt} built, ${r.targetsFailed} failed, ${r.targetsCompleted} completed and verified with their genuine peer, ${r.targetsStalled} stalled (a forged plaintext message was taken before keys could tell)`,
+  );
+  for (const [where, n] of Object.entries(r.byTarget)) console.log(`     ${String(n).padStart(9)} to ${where}`);
+  for (const [state, n] of Object.entries(r.targetStates).sort()) console.log(`     ${String(n).padStart(9)} targets ${state}`);
+  if (r.firstException) console.log(r.firstException);
+  if (r.firstForgery) console.log(r.firstForgery);
+  console.log(`${r.inputs} DTLS datagrams fuzzed (seed ${seed})`);
+  return ok ? 0 : 1;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

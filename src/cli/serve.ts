@@ -39,7 +39,7 @@ export async function serve(argv: string[], out: (line: string) => void, stop: P
   if (args.options.has('checksum')) conn.setChecksum(true);
   applySecurity(conn, args, bind);
   const echo = args.options.has('echo');
-  out(`listening on ${bind === '*' ? '*' : bind}:${conn.getLocalPort()}`);
+  out(`listening on ${bind === '*' ? '*' : bind}:${conn.getLocalPort()} (socket backend: ${conn.socketBackend})`);
   const rows = new Map<ENetPacketPeer, PeerRow>();
   let nextId = 1;
   let stopped = false;

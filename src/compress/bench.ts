@@ -1,4 +1,4 @@
-import { CompressionMode } from '../api/enums.js';
+import { CompressionMode } from './compression-mode.js';
 import { createCompressor } from './registry.js';
 
 /** One codec's measured rate on game-like datagrams. */
@@ -9,8 +9,11 @@ export interface CodecBenchRow {
   ratio: number;
 }
 
-/** Game-like datagrams: ENet command headers around small structured state records. */
-function gameDatagrams(): Buffer[] {
+/**
+ * B6's corpus: 64 game-like datagrams of 100–1400 bytes, ENet command headers around small
+ * structured state records; the same every call (bench/c/range_coder_bench.c reads it too).
+ */
+export function gameDatagrams(): Buffer[] {
   const list: Buffer[] = [];
   let x = 12345;
   const rnd = () => {

@@ -1,4 +1,4 @@
-import { CompressionMode } from '../api/enums.js';
+import { CompressionMode } from './compression-mode.js';
 import type { Compressor } from './compressor.js';
 import { FastLzCompressor } from './fastlz.js';
 import { RangeCoder } from './range-coder.js';

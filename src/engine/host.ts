@@ -14,7 +14,7 @@ import {
   PROTOCOL_MINIMUM_WINDOW_SIZE,
 } from '../protocol/constants.js';
 import { timeDifference } from '../protocol/time.js';
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
 import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';
@@ -236,9 +236,18 @@ export class Host {
     this.channelLimit = clampChannelLimit(limit);
   }
 
-  /** Processes one received datagram. `data` must not be modified by the caller afterwards. */
+  /** Processes one received datagram (the host keeps no reference to `data`). */
   receive(data: Uint8Array, address: string, port: number): void {
-    handleDatagram(this, data, address, port);
+    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    handleDatagram(this, buffer, 0, buffer.length, address, port);
+  }
+
+  /**
+   * Processes the datagram at `buffer[start, start + length)`, typically inside a receive batch
+   * (the host keeps no reference to the buffer).
+   */
+  receiveAt(buffer: Buffer, start: number, length: number, address: string, port: number): void {
+    handleDatagram(this, buffer, start, length, address, port);
   }
 
   /**
@@ -335,7 +344,7 @@ export class Host {
       if (peer.connectEventPending) {
         peer.connectEventPending = false;
         if (peer.state === PeerState.ZOMBIE || !peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
-        return this.emit('connect', peer, peer.eventData, 0, null, 0);
+        return this.emit('connect', peer, peer.connectEventData, 0, null, 0);
       }
       switch (peer.state) {
         case PeerState.CONNECTION_PENDING:

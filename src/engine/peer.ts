@@ -26,7 +26,7 @@ import {
   PROTOCOL_MAXIMUM_WINDOW_SIZE,
   SYSTEM_CHANNEL,
 } from '../protocol/constants.js';
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import { Channel } from './channel.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
@@ -159,6 +159,11 @@ export class Peer {
   needsDispatch = false;
   /** A CONNECT event is owed to the application. */
   connectEventPending = false;
+  /**
+   * The data of the owed CONNECT event, kept apart from `eventData`: a whole receive batch is
+   * handled before events go out, and a DISCONNECT later in it sets `eventData` again.
+   */
+  connectEventData = 0;
   /** The last send pass ran out of room for this peer: send again. */
   continueSending = false;
   incomingUnsequencedGroup = 0;
@@ -300,6 +305,7 @@ export class Peer {
     this.eventData = 0;
     this.continueSending = false;
     this.connectEventPending = false;
+    this.connectEventData = 0;
     this.unsequencedWindow.fill(0);
     this.resetQueues();
   }

@@ -28,7 +28,7 @@ import {
 } from '../protocol/constants.js';
 import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeLess } from '../protocol/time.js';
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import type { IncomingCommand } from './commands.js';
 import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
@@ -37,38 +37,40 @@ import { removeSentReliableCommand } from './protocol-send.js';
 const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
 const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
 const checksumSeed = new Uint8Array(4);
+/** A decompressed datagram (header and commands), processed before the next one is decompressed. */
+const decompressedScratch = Buffer.allocUnsafeSlow(PROTOCOL_MAXIMUM_MTU + 8);
 
 /** Outcome of one command handler: continue with the next command, or stop processing the datagram. */
 const OK = 0;
 const ABORT = -1;
 
-function toBuffer(data: Uint8Array): Buffer {
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
 /**
  * Processes one datagram (enet_protocol_handle_incoming_commands): validates the header,
- * decompresses, verifies the checksum, then runs each command's handler in order.
- * Never throws on malformed input: the datagram is counted and dropped.
+ * decompresses, verifies the checksum, then runs each command's handler in order. The datagram
+ * is `data[start, start + length)`, typically inside a receive batch the caller reuses: payloads
+ * that outlive the call are copied. Never throws on malformed input: the datagram is counted and
+ * dropped.
  */
-export function handleDatagram(host: Host, input: Uint8Array, address: string, port: number): void {
-  host.totalReceivedData += input.length;
+export function handleDatagram(host: Host, input: Buffer, start: number, length: number, address: string, port: number): void {
+  host.totalReceivedData += length;
   host.totalReceivedPackets++;
-  if (input.length > PROTOCOL_MAXIMUM_MTU) {
+  if (length > PROTOCOL_MAXIMUM_MTU) {
     host.drop('oversized', address, port);
     return;
   }
-  if (input.length < 2) {
+  if (length < 2) {
     host.drop('malformed', address, port);
     return;
   }
-  let data = toBuffer(input);
-  const headerWord = data.readUInt16BE(0);
+  let data = input;
+  let begin = start;
+  let end = start + length;
+  const headerWord = data.readUInt16BE(begin);
   const peerID = headerWord & PROTOCOL_MAXIMUM_PEER_ID;
   const sessionID = (headerWord & HEADER_SESSION_MASK) >>> HEADER_SESSION_SHIFT;
   const flags = headerWord & 0xc000;
   const headerSize = (flags & HEADER_FLAG_SENT_TIME ? 4 : 2) + (host.checksum ? 4 : 0);
-  if (data.length < headerSize) {
+  if (length < headerSize) {
     host.drop('malformed', address, port);
     return;
   }
@@ -100,19 +102,21 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
       return;
     }
     const out = decompressScratch.subarray(0, PROTOCOL_MAXIMUM_MTU - headerSize);
-    const n = compressor.decompress(data.subarray(headerSize), out);
+    const n = compressor.decompress(data.subarray(begin + headerSize, end), out);
     if (n <= 0 || n > out.length) {
       host.drop('decompress', address, port);
       return;
     }
-    const whole = Buffer.allocUnsafe(headerSize + n);
-    data.copy(whole, 0, 0, headerSize);
+    const whole = decompressedScratch;
+    data.copy(whole, 0, begin, begin + headerSize);
     whole.set(out.subarray(0, n), headerSize);
     data = whole;
+    begin = 0;
+    end = headerSize + n;
   }
 
   if (host.checksum) {
-    const slot = headerSize - 4;
+    const slot = begin + headerSize - 4;
     const desired = data.readUInt32BE(slot);
     const seed = peer !== null ? peer.connectID : 0;
     // CRC over header ‖ seed ‖ commands, without modifying the caller's buffer.
@@ -120,9 +124,9 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
     checksumSeed[1] = (seed >>> 16) & 0xff;
     checksumSeed[2] = (seed >>> 8) & 0xff;
     checksumSeed[3] = seed & 0xff;
-    let crc = crc32(data.subarray(0, slot));
+    let crc = crc32(data.subarray(begin, slot));
     crc = crc32(checksumSeed, crc);
-    crc = crc32(data.subarray(headerSize), crc);
+    crc = crc32(data.subarray(begin + headerSize, end), crc);
     if (crc >>> 0 !== desired) {
       host.drop('checksum', address, port);
       return;
@@ -130,13 +134,12 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
   }
 
   if (peer !== null) {
-    peer.incomingDataTotal += data.length;
+    peer.incomingDataTotal += end - begin;
     host.markForSend(peer);
   }
 
-  const sentTime = flags & HEADER_FLAG_SENT_TIME ? data.readUInt16BE(2) : -1;
-  let pos = headerSize;
-  const end = data.length;
+  const sentTime = flags & HEADER_FLAG_SENT_TIME ? data.readUInt16BE(begin + 2) : -1;
+  let pos = begin + headerSize;
   while (pos < end) {
     if (pos + 4 > end) break;
     const commandByte = data[pos]!;
@@ -178,6 +181,7 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
           host,
           peer!,
           data,
+          end,
           pos,
           length,
           channelID,
@@ -196,6 +200,7 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
           host,
           peer!,
           data,
+          end,
           pos,
           length,
           channelID,
@@ -209,14 +214,14 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
       }
       case Command.SEND_UNSEQUENCED: {
         const length = data.readUInt16BE(at + 6);
-        result = handleSendUnsequenced(host, peer!, data, at, pos, length, channelID);
+        result = handleSendUnsequenced(host, peer!, data, end, at, pos, length, channelID);
         pos += length;
         break;
       }
       case Command.SEND_FRAGMENT:
       case Command.SEND_UNRELIABLE_FRAGMENT: {
         const length = data.readUInt16BE(at + 6);
-        result = handleSendFragment(host, peer!, data, at, pos, length, channelID, commandNumber, reliableSequenceNumber);
+        result = handleSendFragment(host, peer!, data, end, at, pos, length, channelID, commandNumber, reliableSequenceNumber);
         pos += length;
         break;
       }
@@ -325,6 +330,7 @@ export function notifyConnect(host: Host, peer: Peer): void {
   host.recalculateBandwidthLimits = true;
   peer.changeState(PeerState.CONNECTED);
   peer.connectEventPending = true;
+  peer.connectEventData = peer.eventData;
   host.queueDispatch(peer);
 }
 
@@ -480,15 +486,26 @@ function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number):
   return OK;
 }
 
+/**
+ * A received payload the application may keep: copied out of the datagram (whose buffer the
+ * transport reuses), small ones from Node's shared allocation pool.
+ */
+function copyPayload(data: Buffer, pos: number, length: number): Buffer {
+  const copy = Buffer.allocUnsafe(length);
+  data.copy(copy, 0, pos, pos + length);
+  return copy;
+}
+
 /** Common checks of SEND_* commands: channel, state, length inside the datagram and under the host maximum. */
-function payloadAllowed(host: Host, peer: Peer, data: Buffer, pos: number, length: number, channelID: number): boolean {
-  return channelID < peer.channelCount && peer.isConnectedState() && length <= host.maximumPacketSize && pos + length <= data.length;
+function payloadAllowed(host: Host, peer: Peer, end: number, pos: number, length: number, channelID: number): boolean {
+  return channelID < peer.channelCount && peer.isConnectedState() && length <= host.maximumPacketSize && pos + length <= end;
 }
 
 function handleSendPayload(
   host: Host,
   peer: Peer,
   data: Buffer,
+  end: number,
   pos: number,
   length: number,
   channelID: number,
@@ -497,13 +514,13 @@ function handleSendPayload(
   unreliableSequenceNumber: number,
   packetFlags: number,
 ): number {
-  if (!payloadAllowed(host, peer, data, pos, length, channelID)) return ABORT;
+  if (!payloadAllowed(host, peer, end, pos, length, channelID)) return ABORT;
   const r = peer.queueIncomingCommand(
     commandNumber,
     channelID,
     reliableSequenceNumber,
     unreliableSequenceNumber,
-    data.subarray(pos, pos + length),
+    copyPayload(data, pos, length),
     length,
     packetFlags,
     0,
@@ -511,8 +528,17 @@ function handleSendPayload(
   return r === null ? ABORT : OK;
 }
 
-function handleSendUnsequenced(host: Host, peer: Peer, data: Buffer, at: number, pos: number, length: number, channelID: number): number {
-  if (!payloadAllowed(host, peer, data, pos, length, channelID)) return ABORT;
+function handleSendUnsequenced(
+  host: Host,
+  peer: Peer,
+  data: Buffer,
+  end: number,
+  at: number,
+  pos: number,
+  length: number,
+  channelID: number,
+): number {
+  if (!payloadAllowed(host, peer, end, pos, length, channelID)) return ABORT;
   let unsequencedGroup = data.readUInt16BE(at + 4);
   const index = unsequencedGroup % PEER_UNSEQUENCED_WINDOW_SIZE;
   if (unsequencedGroup < peer.incomingUnsequencedGroup) unsequencedGroup += 0x10000;
@@ -529,7 +555,7 @@ function handleSendUnsequenced(host: Host, peer: Peer, data: Buffer, at: number,
     channelID,
     0,
     0,
-    data.subarray(pos, pos + length),
+    copyPayload(data, pos, length),
     length,
     PACKET_FLAG_UNSEQUENCED,
     0,
@@ -543,6 +569,7 @@ function handleSendFragment(
   host: Host,
   peer: Peer,
   data: Buffer,
+  end: number,
   at: number,
   pos: number,
   fragmentLength: number,
@@ -550,7 +577,7 @@ function handleSendFragment(
   commandNumber: number,
   reliableSequenceNumber: number,
 ): number {
-  if (fragmentLength === 0 || !payloadAllowed(host, peer, data, pos, fragmentLength, channelID)) return ABORT;
+  if (fragmentLength === 0 || !payloadAllowed(host, peer, end, pos, fragmentLength, channelID)) return ABORT;
   const channel = peer.channel(channelID);
   const reliable = commandNumber === Command.SEND_FRAGMENT;
   const startSequenceNumber = data.readUInt16BE(at + 4);

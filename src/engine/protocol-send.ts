@@ -19,7 +19,7 @@ import {
 } from '../protocol/constants.js';
 import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeGreaterEqual, timeLess } from '../protocol/time.js';
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import type { OutgoingCommand } from './commands.js';
 import { insertBefore, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';

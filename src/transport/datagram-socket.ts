@@ -65,4 +65,10 @@ export interface SocketOpenOptions {
   receiveBufferSize: number;
   /** SO_SNDBUF asked for. */
   sendBufferSize: number;
+  /**
+   * Native backend only, off by default: let the kernel coalesce runs of equal-size datagrams
+   * from one sender (UDP_GRO) for bulk receivers. The backend splits them again, so `onReceive`
+   * still sees one record per datagram; each receive slot grows to 64 KiB (16 slots).
+   */
+  gro?: boolean;
 }

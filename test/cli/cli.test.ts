@@ -33,7 +33,8 @@ test('serve and ping end to end: RTT lines, summary, connect/disconnect logged',
   const serve = new Proc([CLI, 'serve', '--port', '0', '--bind', '127.0.0.1', '--echo']);
   try {
     const listening = await serve.waitFor(/^listening on /);
-    const port = Number(/:(\d+)$/.exec(listening)![1]);
+    assert.match(listening, /^listening on 127\.0\.0\.1:\d+ \(socket backend: (native|dgram)\)$/);
+    const port = Number(/:(\d+) /.exec(listening)![1]);
     const r = await run([CLI, 'ping', `127.0.0.1:${port}`, '--count', '3', '--interval', '50']);
     assert.equal(r.code, 0, r.out.join('\n') + r.err.join('\n'));
     assert.match(r.out[0]!, /^PING 127\.0\.0\.1:\d+ \(ENet\)/);
@@ -105,7 +106,7 @@ test('serve and ping over DTLS; ping reports a certificate it cannot verify', as
     pki.write('c.pem', pki.ecCert),
   ]);
   try {
-    const port = Number(/:(\d+)$/.exec(await serve.waitFor(/^listening on /))![1]);
+    const port = Number(/:(\d+) /.exec(await serve.waitFor(/^listening on /))![1]);
     const ok = await run([
       CLI,
       'ping',

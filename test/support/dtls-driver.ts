@@ -34,7 +34,10 @@ export async function serveDtlsEcho(server: DtlsServer): Promise<{ port: number;
   sock.bind(0, '127.0.0.1');
   await once(sock, 'listening');
   const flush = () => {
-    for (const d of server.takeDatagrams()) sock.send(d.data, splitAddressKey(d.addressKey).port, '127.0.0.1');
+    for (const d of server.takeDatagrams()) {
+      const to = splitAddressKey(d.addressKey);
+      sock.send(d.data, to.port, to.address);
+    }
   };
   const got: string[] = [];
   sock.on('message', (m, r) => {

@@ -19,26 +19,32 @@ export async function freeUdpPort(): Promise<number> {
 
 /** The folder of the headless Godot 4.3 peer beside the checkout (../shared/peers/godot4). */
 export const GODOT4_DIR = resolve(REPO_ROOT, '..', 'shared', 'peers', 'godot4');
-const GODOT4_BINARY = join(GODOT4_DIR, 'godot4-headless');
+/** The Godot 4 binary: `$ENET_TS_GODOT4` when set, else the headless 4.3 build in GODOT4_DIR. */
+const GODOT4_BINARY = process.env.ENET_TS_GODOT4 || join(GODOT4_DIR, 'godot4-headless');
+/** The minimal Godot 4 project the scripts run in (a template build refuses to start without one). */
+const GODOT4_PROJECT = join(REPO_ROOT, 'test', 'godot4');
 
 /**
  * Why Godot 4 tests cannot run here, or null when the binary is present. Tests pass it as
  * `{ skip: godot4Missing() ?? false }` so a clone without ../shared shows a visible skip.
  */
 export function godot4Missing(): string | null {
-  return existsSync(GODOT4_BINARY) ? null : `Godot 4 peer not found at ${GODOT4_BINARY} (it exists only beside the checkout)`;
+  return existsSync(GODOT4_BINARY)
+    ? null
+    : `Godot 4 binary not found at ${GODOT4_BINARY} (the headless 4.3 build exists only beside the checkout; set ENET_TS_GODOT4 to a Godot 4 binary to run these tests)`;
 }
 
 /**
  * A headless Godot process running a GDScript, with its output lines: Godot 3.2
  * (`godot3-server`, the default) or Godot 4.3 (`version: 4`). Scripts are paths from the
- * repository root (Godot 4 runs them from its own project folder, GODOT4_DIR).
+ * repository root (Godot 4 runs them in the project folder test/godot4).
  */
 export class GodotProcess {
   readonly lines: string[] = [];
   private readonly child: ChildProcess;
   private readonly waiters = new OutputWaiters();
   private exited = false;
+  private readonly closed: Promise<void>;
   /** Godot writes logs/ into its working directory: give it a temporary one. */
   private readonly dir = mkdtempSync(join(tmpdir(), 'enet-ts-godot-'));
 
@@ -47,7 +53,7 @@ export class GodotProcess {
     this.child =
       version === 3
         ? spawn('godot3-server', ['--no-window', '-s', path, ...args], { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(GODOT4_BINARY, ['--headless', '--path', GODOT4_DIR, '--script', path, '--', ...args], {
+        : spawn(GODOT4_BINARY, ['--headless', '--path', GODOT4_PROJECT, '--script', path, '--', ...args], {
             cwd: this.dir,
             stdio: ['ignore', 'pipe', 'pipe'],
             // Godot 4 keeps user data under XDG folders: a temporary one, removed on close.
@@ -59,7 +65,8 @@ export class GodotProcess {
     );
     this.child.stdout!.on('data', onData);
     this.child.stderr!.on('data', onData);
-    this.child.on('exit', () => {
+    // 'close' (not 'exit'): the output is complete then, so a last line is never missed.
+    this.closed = once(this.child, 'close').then(() => {
       this.exited = true;
       this.waiters.notify();
     });
@@ -77,11 +84,8 @@ export class GodotProcess {
 
   /** Kills the process and waits for it to exit. */
   async close(): Promise<void> {
-    if (!this.exited) {
-      const exit = once(this.child, 'exit');
-      this.child.kill('SIGKILL');
-      await exit;
-    }
+    if (!this.exited) this.child.kill('SIGKILL');
+    await this.closed;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -13,6 +13,25 @@ export function splitAddressKey(key: string): { address: string; port: number } 
   return { address: key.slice(0, i), port: Number(key.slice(i + 1)) };
 }
 
+/**
+ * The part of an address key that one party controls cheaply: the IPv4 address, or the /64
+ * prefix of an IPv6 address (an IPv4-mapped IPv6 address counts as its IPv4 address).
+ */
+export function addressGroup(key: string): string {
+  const ip = key.slice(0, key.lastIndexOf('|'));
+  if (!ip.includes(':')) return ip;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const hextets = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${hextets
+    .slice(0, 4)
+    .map((h) => Number.parseInt(h || '0', 16).toString(16))
+    .join(':')}::/64`;
+}
+
 interface Entry {
   session: DtlsSession;
   createdAt: number;
@@ -23,12 +42,23 @@ interface Entry {
  * only after a stateless HelloVerifyRequest cookie round trip (HMAC of the address and the
  * ClientHello with a rotating secret), with a cap on pending handshakes, an 8 s handshake
  * timeout, and a switch that drops datagrams from addresses with no session. Sans-I/O.
+ *
+ * Pending handshakes cannot be held against newcomers: when the cap is reached, a ClientHello
+ * with a valid cookie takes the slot of the oldest handshake of the address (IPv4, or IPv6 /64)
+ * holding the most slots if that address holds at least two more than the newcomer's, else of
+ * the oldest handshake older than `stallMs` (a real client answers within a round trip). Only
+ * when every pending handshake is young and fairly shared is the ClientHello dropped (the
+ * client retransmits it). An evicted handshake is told with a handshake_failure alert.
  */
 export class DtlsServer {
   /** While true, datagrams from addresses with no session are dropped. */
   refuseNewConnections = false;
   readonly maxPending: number;
   readonly handshakeTimeoutMs: number;
+  /** Age after which a pending handshake may give its slot to a newcomer. */
+  readonly stallMs: number;
+  /** Pending handshakes evicted to admit newcomers (monitoring). */
+  evictions = 0;
   private readonly options: TLSOptions;
   private readonly sessions = new Map<string, Entry>();
   private readonly outgoing: Array<{ addressKey: string; data: Buffer }> = [];
@@ -37,10 +67,11 @@ export class DtlsServer {
   private previousSecret = randomBytes(32);
   private secretSince = -1;
 
-  constructor(opts: { options: TLSOptions; maxPending?: number; handshakeTimeoutMs?: number }) {
+  constructor(opts: { options: TLSOptions; maxPending?: number; handshakeTimeoutMs?: number; stallMs?: number }) {
     this.options = opts.options;
     this.maxPending = opts.maxPending ?? 16;
     this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 8000;
+    this.stallMs = opts.stallMs ?? 1000;
   }
 
   /** Sessions (handshaking or connected). */
@@ -77,6 +108,9 @@ export class DtlsServer {
     const d = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     // Only an unfragmented ClientHello in epoch 0 can open a session.
     if (d.length < 13 + 12 + 2 + 32 + 2 || d[0] !== 22 || d.readUInt16BE(3) !== 0) return;
+    // Our records continue from the ClientHello's sequence number: a client starts near 0, and
+    // one near the 48-bit end would leave us no room.
+    if (d.readUInt16BE(5) >= 0x8000) return;
     const recordLength = d.readUInt16BE(11);
     const hs = d.subarray(13, 13 + recordLength);
     if (hs.length < 12 || hs[0] !== 1) return;
@@ -113,7 +147,7 @@ export class DtlsServer {
       this.outgoing.push({ addressKey, data: Buffer.concat([rec, msg]) });
       return;
     }
-    if (this.pendingCount >= this.maxPending) return;
+    if (!this.makeRoom(addressKey, now)) return;
     const session = new DtlsSession('server', this.options);
     const created: Entry = { session, createdAt: now };
     this.sessions.set(addressKey, created);
@@ -121,6 +155,34 @@ export class DtlsServer {
     // Anything after the ClientHello in the same datagram.
     if (d.length > 13 + recordLength) session.receive(d.subarray(13 + recordLength), now);
     this.drain(addressKey, created);
+  }
+
+  /** True when a new pending handshake from `addressKey` fits, evicting one if needed and allowed. */
+  private makeRoom(addressKey: string, now: number): boolean {
+    const pending: Array<[string, Entry]> = [];
+    for (const item of this.sessions) if (item[1].session.state !== 'connected') pending.push(item);
+    if (pending.length < this.maxPending) return true;
+    // Insertion order of the map is creation order: the first found is the oldest.
+    const perGroup = new Map<string, { count: number; oldest: [string, Entry] }>();
+    for (const item of pending) {
+      const g = addressGroup(item[0]);
+      const held = perGroup.get(g);
+      if (held) held.count++;
+      else perGroup.set(g, { count: 1, oldest: item });
+    }
+    const mine = perGroup.get(addressGroup(addressKey))?.count ?? 0;
+    let heaviest: { count: number; oldest: [string, Entry] } | undefined;
+    for (const held of perGroup.values()) if (!heaviest || held.count > heaviest.count) heaviest = held;
+    let victim: [string, Entry] | undefined;
+    if (heaviest && heaviest.count >= mine + 2) victim = heaviest.oldest;
+    else victim = pending.find(([, e]) => now - e.createdAt >= this.stallMs);
+    if (!victim) return false;
+    const [key, entry] = victim;
+    entry.session.abandon('the server evicted this pending handshake to admit another');
+    this.drain(key, entry);
+    this.sessions.delete(key);
+    this.evictions++;
+    return true;
   }
 
   private drain(addressKey: string, entry: Entry): void {
@@ -142,7 +204,7 @@ export class DtlsServer {
   /** Encrypts one application record to `addressKey`; false when it has no connected session. */
   sendApplicationData(addressKey: string, data: Uint8Array): boolean {
     const e = this.sessions.get(addressKey);
-    if (!e || !e.session.sendApplicationData(data)) return false;
+    if (!e?.session.sendApplicationData(data)) return false;
     this.drain(addressKey, e);
     return true;
   }

@@ -34,6 +34,8 @@ const FINISHED = 20;
 const DTLS12 = 0xfefd;
 const RECORD_HEADER = 13;
 const HANDSHAKE_HEADER = 12;
+/** Largest handshake message reassembled (a certificate chain fits well within it). */
+const MAX_HANDSHAKE_MESSAGE = 1 << 16;
 /** Largest datagram the handshake builds (handshake messages are fragmented to fit). */
 const HANDSHAKE_MTU = 1200;
 const EXT_SUPPORTED_GROUPS = 0x000a;
@@ -264,6 +266,8 @@ export class DtlsSession {
   private retransmitAt: number | undefined;
   private retransmitDelay = 1000;
   private retransmits = 0;
+  /** When a peer's retransmission last made us resend our flight (at most every 250 ms). */
+  private lastRequestedResend = Number.NEGATIVE_INFINITY;
   private offeredSignatureSchemes: number[] = [];
   private offeredGroups: number[] = [];
 
@@ -327,6 +331,11 @@ export class DtlsSession {
     this.resendFlight(now);
   }
 
+  /** Gives up a handshake in progress, telling the peer with a fatal handshake_failure alert. */
+  abandon(reason: string): void {
+    if (this.state === 'handshaking') this.fail(new DtlsFailure(reason, 40), true);
+  }
+
   /** Sends close_notify and closes. */
   close(): void {
     if (this.state === 'connected') this.out.push(this.record(ALERT, Buffer.from([1, 0])));
@@ -350,14 +359,24 @@ export class DtlsSession {
       if (body.length !== length || (version !== DTLS12 && version !== 0xfeff)) return;
       const read = this.readEpochs.find((r) => r.epoch === epoch);
       if (!read) continue;
-      if (!this.replayCheck(read, seq)) continue;
-      let plain: Buffer | null = body;
-      if (read.key) {
-        plain = this.decrypt(read, header, body);
-        if (plain === null) continue; // fails to authenticate: dropped silently
+      if (epoch < this.readEpochs[this.readEpochs.length - 1]!.epoch) {
+        // Keys are in use: a record of an earlier epoch is unauthenticated. It can at most ask
+        // for our last flight again (a peer that lost it retransmits its own); it never ends or
+        // changes the session.
+        if (type === HANDSHAKE) this.onStaleHandshakeRecord(body, now);
+        continue;
       }
-      this.replayMark(read, seq);
-      this.guard(() => this.onRecord(type, epoch, plain!, now));
+      let plain: Buffer = body;
+      if (read.key) {
+        // The replay window moves only for authenticated records. Epoch 0 has none (anyone can
+        // forge its sequence numbers; handshake message numbers already drop duplicates).
+        if (!this.replayCheck(read, seq)) continue;
+        const opened = this.decrypt(read, header, body);
+        if (opened === null) continue; // fails to authenticate: dropped silently
+        this.replayMark(read, seq);
+        plain = opened;
+      }
+      this.guard(() => this.onRecord(type, epoch, plain, now));
     }
   }
 
@@ -395,8 +414,12 @@ export class DtlsSession {
   private record(type: number, plain: Buffer, epoch = this.writeEpoch): Buffer {
     const counter = this.writeSeqs[epoch]!;
     const [hi, lo] = counter;
-    counter[1] = (lo + 1) >>> 0;
-    if (counter[1] === 0) counter[0]++;
+    // The 48-bit counter never wraps (it stops at its end; 2^48 records are out of reach, but a
+    // hostile ClientHello's record sequence number is where our epoch 0 starts).
+    if (hi < 0xffff || lo < 0xffffffff) {
+      counter[1] = (lo + 1) >>> 0;
+      if (counter[1] === 0) counter[0]++;
+    }
     let body = plain;
     if (epoch > 0 && this.writeKey) {
       const explicit = Buffer.alloc(8);
@@ -526,20 +549,21 @@ export class DtlsSession {
       const fragLength = plain.readUIntBE(pos + 9, 3);
       const frag = plain.subarray(pos + HANDSHAKE_HEADER, pos + HANDSHAKE_HEADER + fragLength);
       pos += HANDSHAKE_HEADER + fragLength;
-      if (frag.length !== fragLength || offset + fragLength > length || length > 1 << 16)
-        throw new DtlsFailure('malformed handshake fragment', 50);
+      // A malformed fragment may be forged (epoch 0 is unauthenticated): the record is dropped.
+      if (frag.length !== fragLength || offset + fragLength > length || length > MAX_HANDSHAKE_MESSAGE) return;
       if (seq < this.nextReceiveMessageSeq) {
         // A retransmission of the peer's previous flight: ours was lost; send it again.
-        if (this.flight.length > 0 && (this.state === 'connected' || this.retransmitAt !== undefined)) this.emitFlight();
+        this.resendOnRequest(now);
         continue;
       }
       if (seq > this.nextReceiveMessageSeq + 8) continue;
       let f = this.fragments.get(seq);
-      if (!f) {
+      if (!f || f.type !== type || f.length !== length) {
+        // First fragment of this message, or one that disagrees with what is held (a forged
+        // fragment got there first): start the message again from this one.
         f = { type, length, body: Buffer.alloc(length), have: 0, covered: new Uint8Array(length) };
         this.fragments.set(seq, f);
       }
-      if (f.type !== type || f.length !== length) throw new DtlsFailure('inconsistent handshake fragments', 50);
       frag.copy(f.body, offset);
       for (let i = offset; i < offset + fragLength; i++)
         if (!f.covered[i]) {
@@ -560,6 +584,31 @@ export class DtlsSession {
         if (this.state !== 'handshaking') return;
       }
     }
+  }
+
+  /**
+   * A handshake record of an epoch older than the current read epoch: if it repeats a message
+   * we already have, the peer missed our last flight, which is sent again. Nothing else.
+   */
+  private onStaleHandshakeRecord(plain: Buffer, now: number): void {
+    for (let pos = 0; pos + HANDSHAKE_HEADER <= plain.length; pos += HANDSHAKE_HEADER + plain.readUIntBE(pos + 9, 3))
+      if (plain.readUInt16BE(pos + 4) < this.nextReceiveMessageSeq) {
+        this.resendOnRequest(now);
+        return;
+      }
+  }
+
+  /**
+   * Resends our last flight because the peer retransmitted its own (at most every 250 ms): while
+   * we wait for its reply, or once connected if ours was the final flight (the server's). The
+   * client never answers a repeated final flight, or the two would echo each other forever.
+   */
+  private resendOnRequest(now: number): void {
+    if (this.flight.length === 0) return;
+    if (this.state === 'connected' ? this.role !== 'server' : this.retransmitAt === undefined) return;
+    if (now - this.lastRequestedResend < 250) return;
+    this.lastRequestedResend = now;
+    this.emitFlight();
   }
 
   private onHandshakeMessage(type: number, body: Buffer, whole: Buffer, now: number): void {
@@ -633,11 +682,20 @@ export class DtlsSession {
         const list = new Reader(r.vec24());
         this.peerChain = [];
         while (!list.done()) {
+          const der = list.vec24();
+          let certificate: X509Certificate;
           try {
-            this.peerChain.push(new X509Certificate(list.vec24()));
+            certificate = new X509Certificate(der);
           } catch {
-            throw new DtlsFailure('the server sent a certificate that cannot be parsed', 42);
+            throw new DtlsFailure('bad certificate: the server sent a certificate that cannot be parsed', 42);
           }
+          try {
+            void certificate.publicKey;
+          } catch {
+            const subject = certificate.subject.replace(/\n/g, ', ');
+            throw new DtlsFailure(`bad certificate: the public key of certificate '${subject}' cannot be parsed`, 42);
+          }
+          this.peerChain.push(certificate);
         }
         return;
       }
@@ -700,7 +758,9 @@ export class DtlsSession {
   private serverMessage(type: number, body: Buffer, whole: Buffer, now: number): void {
     switch (type) {
       case CLIENT_HELLO:
-        return; // a retransmitted ClientHello is handled by the retransmission path
+        // A repeated ClientHello has an old message number and never gets here; a new one would
+        // be a renegotiation, which is not supported.
+        throw new DtlsFailure('a new ClientHello in the middle of the handshake (renegotiation is not supported)', 10);
       case CLIENT_KEY_EXCHANGE: {
         if (!this.ephemeral) throw new DtlsFailure('ClientKeyExchange out of order', 10);
         this.transcript.push(whole);

@@ -1,0 +1,62 @@
+import { PACKET_FLAG_RELIABLE, PACKET_FLAG_UNSEQUENCED } from '../protocol/constants.js';
+import { Host } from './host.js';
+
+/** Rounds of traffic the warm-up runs: enough for V8 to compile the hot paths. */
+const ROUNDS = 8;
+/** Packets per direction and kind in each round. */
+const PER_ROUND = 20;
+
+let warmedUp = false;
+
+/**
+ * Runs a short, private exchange between two in-memory hosts (connect, reliable, unreliable,
+ * unsequenced and fragmented packets both ways, acknowledgements, events, disconnect), once per
+ * process, so the first real peers meet compiled code rather than the interpreter: cold, a
+ * burst of 200 reliable packets took 5-30 ms to acknowledge, warm well under 1 ms. Touches no
+ * socket, timer or clock; a few milliseconds, once. Returns the packets delivered (0 when it had
+ * already run).
+ */
+export function warmUpEngine(): number {
+  if (warmedUp) return 0;
+  warmedUp = true;
+  let delivered = 0;
+  const wire: Array<{ to: Host; data: Buffer }> = [];
+  const a: Host = new Host({ peerCount: 2, random: () => 1 }, (data) => wire.push({ to: b, data: Buffer.from(data) }));
+  const b: Host = new Host({ peerCount: 2, random: () => 2 }, (data) => wire.push({ to: a, data: Buffer.from(data) }));
+  let now = 1;
+  /** Services both hosts and carries what they send until neither has anything more to say. */
+  const pump = () => {
+    do {
+      now += 1;
+      for (const h of [a, b]) {
+        h.setTime(now);
+        h.service();
+        for (let e = h.checkEvents(); e !== null; e = h.checkEvents()) if (e.type === 'receive') delivered++;
+      }
+      for (const { to, data } of wire.splice(0)) {
+        to.setTime(now);
+        to.receiveAt(data, 0, data.length, to === a ? '10.0.0.2' : '10.0.0.1', 1);
+      }
+    } while (wire.length > 0 || a.hasDispatch() || b.hasDispatch());
+  };
+  const client = a.connect('10.0.0.2', 1, 2, 0);
+  if (client === null) return delivered;
+  pump();
+  const server = b.active[0];
+  if (server === undefined) return delivered;
+  const small = new Uint8Array(64);
+  const large = new Uint8Array(3000);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const peer of [client, server])
+      for (let i = 0; i < PER_ROUND; i++) {
+        peer.send(0, small, PACKET_FLAG_RELIABLE);
+        peer.send(1, small, 0);
+        peer.send(1, small, PACKET_FLAG_UNSEQUENCED);
+      }
+    if (round % 10 === 0) client.send(0, large, PACKET_FLAG_RELIABLE);
+    pump();
+  }
+  client.disconnect(0);
+  pump();
+  return delivered;
+}

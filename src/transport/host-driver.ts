@@ -1,0 +1,143 @@
+import { Host, type HostOptions } from '../engine/host.js';
+import type { Peer } from '../engine/peer.js';
+import { warmUpEngine } from '../engine/warm-up.js';
+import type { DatagramSocket } from './datagram-socket.js';
+import { EarliestTimer } from './earliest-timer.js';
+import { DatagramPipeline } from './pipeline.js';
+
+/** Monotonic milliseconds as the engine wants them (u32, never 0). */
+export function engineClock(): number {
+  return (Math.floor(performance.now()) + 1) >>> 0;
+}
+
+/**
+ * Runs a sans-I/O {@link Host} on Node's event loop: feeds it the received batches and the
+ * clock, runs its timeouts on one timer, and sends what it queues in one batch per pass. Acks of
+ * a burst (a batch of several datagrams) leave as soon as the engine has handled it; those of a
+ * lone datagram first in its event-loop turn leave once the application has reacted to its
+ * events, so a reply shares their datagram; the rest is answered at the end of the turn.
+ */
+export class HostDriver {
+  readonly host: Host;
+  readonly pipeline: DatagramPipeline;
+  /** Called whenever events may be ready for the application. */
+  onReady: () => void = () => {};
+  /** @internal Listeners called after every received batch (tools use it to time acks). */
+  readonly receiveListeners = new Set<() => void>();
+  /** The engine's next timeout (retransmissions, pings, throttle). */
+  private readonly timer = new EarliestTimer(() => this.pass(true));
+  private flushScheduled = false;
+  /** A batch was answered right away in this event-loop turn; the rest waits for its end. */
+  private turnOpen = false;
+  private closed = false;
+
+  constructor(options: HostOptions, socket: DatagramSocket) {
+    warmUpEngine();
+    this.host = new Host(options, (data, address, port) => this.pipeline.output(data, address, port));
+    this.host.setTime(engineClock());
+    this.pipeline = new DatagramPipeline(socket, this.host, engineClock);
+    this.pipeline.onBatchEnd = this.afterBatch;
+  }
+
+  private readonly afterBatch = (count: number): void => {
+    if (count > 1) {
+      // A burst: its acks leave now, before the application works through its events, so the
+      // senders' round-trip estimates (and their throttles) see the network, not our backlog.
+      this.host.flushMarked();
+      this.pipeline.flush();
+    }
+    if (!this.turnOpen) {
+      this.turnOpen = true;
+      this.onReady();
+      queueMicrotask(this.afterReactions);
+    }
+    this.scheduleFlush();
+    if (this.receiveListeners.size > 0) for (const l of this.receiveListeners) l();
+  };
+
+  /**
+   * Queued as a microtask, it defers the flush with process.nextTick, which Node runs only once
+   * the microtask queue has drained: after the application's reaction to the events, however many
+   * awaits deep, so what it sends at once shares a datagram with our acks.
+   */
+  private readonly afterReactions = (): void => {
+    process.nextTick(this.reactionFlush);
+  };
+
+  private readonly reactionFlush = (): void => {
+    if (this.closed) return;
+    this.host.setTime(engineClock());
+    this.host.flushMarked();
+    this.pipeline.flush();
+    this.onReady();
+  };
+
+  private readonly endOfTurn = (): void => {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    this.turnOpen = false;
+    // Hand out events first and send in a microtask queued after the application's
+    // continuation, so replies it sends at once share a datagram with our acks.
+    this.onReady();
+    queueMicrotask(this.endOfTurnFlush);
+  };
+
+  private readonly endOfTurnFlush = (): void => this.pass(false);
+
+  /** Sends what is queued at the end of this event-loop turn. */
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.endOfTurn);
+  }
+
+  /**
+   * One engine pass at the current time: a full service (timeouts, pings, bandwidth throttle)
+   * when `full`, else just what is queued; then the batch goes out, events are offered and the
+   * timer re-armed.
+   */
+  pass(full: boolean): void {
+    if (this.closed) return;
+    const host = this.host;
+    host.setTime(engineClock());
+    if (full) host.service();
+    else host.flushMarked();
+    this.pipeline.flush();
+    this.onReady();
+    this.armTimer();
+  }
+
+  /** Aims the timer at the engine's next timeout. */
+  armTimer(): void {
+    const wait = this.host.nextTimeout();
+    if (wait < 0) return;
+    const delay = Math.max(wait, 1);
+    this.timer.arm(performance.now() + delay, delay, 0.5);
+  }
+
+  /** Arms the timer unless it already is. */
+  ensureTimer(): void {
+    if (!this.timer.armed) this.armTimer();
+  }
+
+  /** Sends a peer's pending acknowledgements now (before its queues are reset). */
+  flushAcknowledgements(peer: Peer): void {
+    this.host.setTime(engineClock());
+    this.host.flushAcknowledgements(peer);
+    this.pipeline.flush();
+  }
+
+  /**
+   * Acknowledges what was received (C ENet has sent its acks by the time the application sees an
+   * event), then closes the socket and stops the timers.
+   */
+  close(): void {
+    if (this.closed) return;
+    const host = this.host;
+    host.setTime(engineClock());
+    for (const p of host.active) host.flushAcknowledgements(p);
+    this.timer.clear();
+    this.pipeline.close();
+    this.closed = true;
+  }
+}

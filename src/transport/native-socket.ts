@@ -1,0 +1,206 @@
+/**
+ * The native batched backend of {@link DatagramSocket} (Linux): recvmmsg into one reused buffer,
+ * sendmmsg with GSO for runs to one address. Loaded through {@link nativeAddonStatus}.
+ */
+import { getSystemErrorName } from 'node:util';
+import { bindPlan } from './bind-plan.js';
+import {
+  type DatagramBatch,
+  type DatagramSocket,
+  META_FLAGS,
+  META_LENGTH,
+  META_OFFSET,
+  META_WORDS,
+  type SocketOpenOptions,
+} from './datagram-socket.js';
+import type { NativeSocketHandle, NativeSocketStats, NativeUdpAddon } from './native-addon.js';
+
+/**
+ * Bytes per receive slot: ENet's largest datagram (4096 bytes) plus room for a DTLS record's
+ * header, nonce, padding and tag. A longer datagram arrives cut, flagged FLAG_TRUNCATED.
+ */
+export const NATIVE_SLOT_SIZE = 4096 + 256;
+/** Datagrams per recvmmsg call (and per received batch at most). */
+export const NATIVE_RECEIVE_SLOTS = 64;
+/** With GRO: a slot holds a whole coalesced run (up to 64 KiB), so fewer of them. */
+export const NATIVE_GRO_SLOT_SIZE = 65536;
+export const NATIVE_GRO_RECEIVE_SLOTS = 16;
+
+/**
+ * Splits the GRO-coalesced records of `batch` (segment size in the upper 16 bits of the flags)
+ * into one record per datagram in `out`, growing `out.meta` when needed. False when nothing in
+ * the batch was coalesced (then `out` is untouched).
+ */
+export function splitCoalesced(batch: DatagramBatch, out: DatagramBatch): boolean {
+  const { meta, count } = batch;
+  let needed = 0;
+  for (let i = 0; i < count; i++) {
+    const r = i * META_WORDS;
+    const segment = meta[r + META_FLAGS]! >>> 16;
+    needed += segment === 0 ? 1 : Math.ceil(meta[r + META_LENGTH]! / segment);
+  }
+  if (needed === count) return false;
+  if (out.meta.length < needed * META_WORDS) out.meta = new Uint32Array(needed * META_WORDS * 2);
+  const split = out.meta;
+  let w = 0;
+  for (let i = 0; i < count; i++) {
+    const r = i * META_WORDS;
+    const flags = meta[r + META_FLAGS]!;
+    const segment = flags >>> 16;
+    const offset = meta[r + META_OFFSET]!;
+    const length = meta[r + META_LENGTH]!;
+    if (segment === 0) {
+      for (let k = 0; k < META_WORDS; k++) split[w + k] = meta[r + k]!;
+      w += META_WORDS;
+      continue;
+    }
+    for (let position = 0; position < length; position += segment) {
+      for (let k = 0; k < META_WORDS; k++) split[w + k] = meta[r + k]!;
+      split[w + META_OFFSET] = offset + position;
+      split[w + META_LENGTH] = Math.min(segment, length - position);
+      split[w + META_FLAGS] = flags & 0xffff;
+      w += META_WORDS;
+    }
+  }
+  out.data = batch.data;
+  out.count = w / META_WORDS;
+  return true;
+}
+
+/** Opens an AF_INET or AF_INET6 socket with the addon, turning its errors into Node-style ones. */
+function openNativeHandle(
+  addon: NativeUdpAddon,
+  family: 4 | 6,
+  address: string,
+  options: SocketOpenOptions,
+  data: Uint8Array,
+  meta: Uint32Array,
+  onBatch: (countOrError: number) => void,
+): NativeSocketHandle {
+  const gro = options.gro === true;
+  try {
+    return addon.open(
+      family,
+      address,
+      options.port,
+      options.receiveBufferSize,
+      options.sendBufferSize,
+      data,
+      meta,
+      gro ? NATIVE_GRO_SLOT_SIZE : NATIVE_SLOT_SIZE,
+      onBatch,
+      gro,
+    );
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === undefined || e.syscall === undefined) throw error;
+    throw Object.assign(new Error(`${e.syscall} ${e.code} ${address}:${options.port}`), {
+      code: e.code,
+      errno: e.errno,
+      syscall: e.syscall,
+      address,
+      port: options.port,
+    });
+  }
+}
+
+/** A {@link DatagramSocket} over the native addon. */
+export class NativeDatagramSocket implements DatagramSocket {
+  readonly backend = 'native';
+  readonly ipv6: boolean;
+  onReceive: (batch: DatagramBatch) => void = () => {};
+  onError: (error: Error) => void = () => {};
+  private readonly addon: NativeUdpAddon;
+  private readonly handle: NativeSocketHandle;
+  private closed = false;
+
+  private constructor(addon: NativeUdpAddon, handle: NativeSocketHandle, ipv6: boolean) {
+    this.addon = addon;
+    this.handle = handle;
+    this.ipv6 = ipv6;
+  }
+
+  /**
+   * Opens and binds a socket (dual-stack unless bound to an IP literal). Throws the OS error
+   * (code EADDRINUSE and so on) when it cannot be bound.
+   */
+  static open(addon: NativeUdpAddon, options: SocketOpenOptions): NativeDatagramSocket {
+    // One receive buffer and meta array per socket, handed out as the same batch every time.
+    const slots = options.gro === true ? NATIVE_GRO_RECEIVE_SLOTS : NATIVE_RECEIVE_SLOTS;
+    const batch: DatagramBatch = {
+      data: new Uint8Array((options.gro === true ? NATIVE_GRO_SLOT_SIZE : NATIVE_SLOT_SIZE) * slots),
+      meta: new Uint32Array(META_WORDS * slots),
+      count: 0,
+    };
+    // With GRO, coalesced runs are handed out split, through a second reused batch.
+    const split: DatagramBatch = { data: batch.data, meta: new Uint32Array(0), count: 0 };
+    let socket: NativeDatagramSocket | null = null;
+    const onBatch = (countOrError: number) => {
+      if (socket === null || socket.closed) return;
+      if (countOrError < 0) {
+        const code = getSystemErrorName(countOrError);
+        socket.onError(Object.assign(new Error(`poll ${code}`), { code, errno: countOrError, syscall: 'poll' }));
+        return;
+      }
+      batch.count = countOrError;
+      socket.onReceive(options.gro === true && splitCoalesced(batch, split) ? split : batch);
+    };
+    const plan = bindPlan(options.bindAddress);
+    let handle: NativeSocketHandle;
+    let family = plan.family;
+    try {
+      handle = openNativeHandle(addon, family, plan.address, options, batch.data, batch.meta, onBatch);
+    } catch (error) {
+      if (!plan.ipv4Fallback || (error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
+      family = 4;
+      handle = openNativeHandle(addon, family, '0.0.0.0', options, batch.data, batch.meta, onBatch);
+    }
+    socket = new NativeDatagramSocket(addon, handle, family === 6);
+    return socket;
+  }
+
+  send(batch: DatagramBatch): void {
+    if (!this.closed && batch.count > 0) this.addon.send(this.handle, batch.data, batch.meta, batch.count);
+  }
+
+  localPort(): number {
+    return this.closed ? 0 : this.addon.localPort(this.handle);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.addon.close(this.handle);
+  }
+
+  /** The addon's counters (GSO messages, queued and dropped datagrams). */
+  stats(): NativeSocketStats {
+    return this.addon.stats(this.handle);
+  }
+
+  /** Turns GSO (UDP_SEGMENT runs) on or off; on by default, off for good once the kernel refuses it. */
+  setGso(enabled: boolean): void {
+    if (!this.closed) this.addon.setGso(this.handle, enabled);
+  }
+
+  /**
+   * Makes ICMP errors reach the socket (IP_RECVERR), as they would on a connected socket; they
+   * must be skipped without stopping reception. For tests.
+   */
+  receiveIcmpErrors(enabled: boolean): void {
+    if (!this.closed) this.addon.receiveErrors(this.handle, enabled);
+  }
+
+  /**
+   * Makes the next sendmmsg calls fail with EAGAIN as a full socket buffer would (bit k of `mask`:
+   * the k-th next call), which loopback never does. For tests of the native send queue.
+   */
+  simulateFullSendBuffer(mask: number): void {
+    if (!this.closed) this.addon.failSends(this.handle, mask);
+  }
+
+  /** The socket's file descriptor (-1 once closed). */
+  fd(): number {
+    return this.addon.fd(this.handle);
+  }
+}

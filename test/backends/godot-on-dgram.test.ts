@@ -1,0 +1,4 @@
+// The Godot 3.2 and Godot 4.3 interop tests, again on the node:dgram backend.
+import { onDgramBackend } from '../support/on-dgram-backend.js';
+
+onDgramBackend('Godot interop', [() => import('../interop/godot.test.js'), () => import('../interop/godot4.test.js')]);
