@@ -6,3 +6,19 @@ export { EventType, PeerState, CompressionMode, HostStatistic, PeerStatistic } f
 export type { LinkConditions } from './transport/link-shaper.js';
 export type { DropReason } from './engine/host.js';
 export { TLSOptions } from './transport/dtls/tls-options.js';
+export {
+  ENetMultiplayerPeer,
+  MultiplayerPeer,
+  SceneMultiplayer,
+  RpcNode,
+  TransferMode,
+  ConnectionStatus,
+  RpcMode,
+  TARGET_PEER_BROADCAST,
+  TARGET_PEER_SERVER,
+  type MultiplayerPeerEvents,
+  type SceneMultiplayerEvents,
+  type MultiplayerWarning,
+  type RpcMethod,
+  type VariantCodec,
+} from './multiplayer/index.js';

@@ -8,7 +8,9 @@ export type ENetErrorCode =
   | 'ERR_ALREADY_IN_USE'
   | 'ERR_CANT_RESOLVE'
   | 'ERR_CONNECTION_ERROR'
+  | 'ERR_INVALID_DATA'
   | 'ERR_INVALID_PARAMETER'
+  | 'ERR_FILE_CANT_WRITE'
   | 'ERR_BUSY'
   | 'ERR_BUG';
 
