@@ -179,16 +179,13 @@ export class SceneMultiplayer extends EventEmitter<SceneMultiplayerEvents> {
   }
 
   /**
-   * Disconnects peer `id` (pending or connected).
+   * Disconnects peer `id` (pending or connected). As in Godot, the others are told at once
+   * (DEL_PEER) and no `peerDisconnected` / `peerAuthenticationFailed` is emitted for it.
    * @throws ENetError ERR_UNCONFIGURED.
    */
   disconnectPeer(id: number): void {
     const peer = this.requireConnected();
-    const p = this.pending.get(id);
-    if (p !== undefined) {
-      if (p.timer !== null) clearTimeout(p.timer);
-      this.pending.delete(id);
-    } else this.connected.delete(id);
+    this.delPeer(id, false);
     peer.disconnectPeer(id);
   }
 
@@ -322,12 +319,12 @@ export class SceneMultiplayer extends EventEmitter<SceneMultiplayerEvents> {
     this.emit('peerConnected', id);
   }
 
-  private delPeer(id: number): void {
+  private delPeer(id: number, signal = true): void {
     const p = this.pending.get(id);
     if (p !== undefined) {
       if (p.timer !== null) clearTimeout(p.timer);
       this.pending.delete(id);
-      this.emit('peerAuthenticationFailed', id);
+      if (signal) this.emit('peerAuthenticationFailed', id);
       return;
     }
     if (!this.connected.delete(id)) return;
@@ -337,7 +334,7 @@ export class SceneMultiplayer extends EventEmitter<SceneMultiplayerEvents> {
         guarded(() => this.putTo(peer, other, withInt32([NetworkCommand.SYS, SysCommand.DEL_PEER], id), TransferMode.RELIABLE, 0));
     }
     this.rpcInterface.forgetPeer(id);
-    this.emit('peerDisconnected', id);
+    if (signal) this.emit('peerDisconnected', id);
   }
 
   /** Handles every packet waiting in the peer. */

@@ -88,3 +88,169 @@ test('Godot 4 SceneMultiplayer client ↔ enet-ts server: send_bytes both ways (
     peer.close();
   }
 });
+
+/** A server SceneMultiplayer on a free port, with /root/Main declared. */
+async function tsServer(journal: Journal, setup: (mp: ReturnType<typeof recordedMultiplayer>) => void = () => {}) {
+  const mp = recordedMultiplayer(journal);
+  const main = declareMain(mp, journal);
+  setup(mp);
+  const peer = new ENetMultiplayerPeer();
+  await peer.createServer(0);
+  mp.multiplayerPeer = peer;
+  return { mp, main, peer, port: peer.host!.getLocalPort() };
+}
+
+test('two Godot 4 clients see each other through the enet-ts server: ADD_PEER, relayed send_bytes and RPCs, DEL_PEER', {
+  skip,
+  timeout: 60000,
+}, async () => {
+  const journal = new Journal();
+  const { mp, peer, port } = await tsServer(journal);
+  const a = godotPeer('client', port);
+  let b: GodotProcess | null = null;
+  try {
+    const idA = (await journal.waitFor((s) => s.kind === 'peerConnected', 'client A')).from;
+    b = godotPeer('client', port);
+    const idB = (await journal.waitFor((s) => s.kind === 'peerConnected' && s.from !== idA, 'client B')).from;
+    // Each learns of the other from the server (ADD_PEER), then talks to it through the relay.
+    assert.equal((await line(a, /"peer_connected"/, (o) => o.peer_connected === idB)).me, idA);
+    assert.equal((await line(b, /"peer_connected"/, (o) => o.peer_connected === idA)).me, idB);
+    assert.equal((await line(a, /"bytes"/, (o) => o.from === idB)).bytes, `from ${idB}`);
+    assert.equal((await line(b, /"bytes"/, (o) => o.from === idA)).bytes, `from ${idA}`);
+    const helloAtA = await line(a, /"hello"/);
+    assert.equal(helloAtA.from, idB);
+    assert.deepEqual(helloAtA.args, ['7', '"relay"', '2.5', 'false']);
+    assert.equal((await line(b, /"hello"/)).from, idA);
+    // The server saw none of the client-to-client traffic as its own.
+    assert.deepEqual(
+      journal.entries.filter((s) => s.kind === 'hello' || s.kind === 'bytes' || s.kind === 'warning'),
+      [],
+    );
+    // Dropping A tells B (DEL_PEER).
+    mp.disconnectPeer(idA);
+    await line(b, /"peer_disconnected"/, (o) => o.peer_disconnected === idA);
+    assert.deepEqual([...godotErrors(a), ...godotErrors(b)], []);
+  } finally {
+    await a.close();
+    await b?.close();
+    peer.close();
+  }
+});
+
+for (const answer of ['good', 'bad'] as const) {
+  test(`authentication with a Godot 4 client: ${answer === 'good' ? 'accepted' : 'refused'}`, { skip, timeout: 60000 }, async () => {
+    const journal = new Journal();
+    const { peer, port } = await tsServer(journal, (mp) => {
+      mp.on('peerAuthenticating', (id) => mp.sendAuth(id, new TextEncoder().encode('challenge')));
+      mp.authCallback = (id, data) => {
+        journal.add('auth', id, [new TextDecoder().decode(data)]);
+        if (new TextDecoder().decode(data) === 'secret') mp.completeAuth(id);
+        else mp.disconnectPeer(id);
+      };
+      mp.on('peerConnected', (id) => mp.sendBytes(new TextEncoder().encode('admitted'), id));
+    });
+    const godot = godotPeer('client', port, ['--auth', answer]);
+    try {
+      const pending = await journal.waitFor((s) => s.kind === 'peerAuthenticating', 'a pending peer');
+      assert.equal((await line(godot, /"auth_data"/)).auth_data, 'challenge');
+      const auth = await journal.waitFor((s) => s.kind === 'auth', "the client's answer");
+      assert.equal(auth.from, pending.from);
+      if (answer === 'good') {
+        await journal.waitFor((s) => s.kind === 'peerConnected' && s.from === pending.from, 'admission');
+        await line(godot, /"connected_to_server"/);
+        assert.equal((await line(godot, /"bytes"/)).bytes, 'admitted');
+      } else {
+        await line(godot, /"server_disconnected"|"auth_failed"/);
+        assert.equal(
+          journal.entries.some((s) => s.kind === 'peerConnected'),
+          false,
+        );
+        assert.equal(
+          godot.lines.some((l) => l.includes('connected_to_server')),
+          false,
+        );
+      }
+    } finally {
+      await godot.close();
+      peer.close();
+    }
+  });
+}
+
+test('a Godot 4 client without authentication times out on an enet-ts server that requires it', { skip, timeout: 60000 }, async () => {
+  const journal = new Journal();
+  const { peer, port } = await tsServer(journal, (mp) => {
+    mp.authCallback = () => {};
+    mp.authTimeout = 0.5;
+  });
+  const godot = godotPeer('client', port);
+  try {
+    const pending = await journal.waitFor((s) => s.kind === 'peerAuthenticating', 'a pending peer');
+    await journal.waitFor((s) => s.kind === 'peerAuthenticationFailed' && s.from === pending.from, 'the timeout');
+    assert.equal(
+      journal.entries.some((s) => s.kind === 'peerConnected'),
+      false,
+    );
+  } finally {
+    await godot.close();
+    peer.close();
+  }
+});
+
+test('enet-ts SceneMultiplayer client ↔ Godot 4 server: send_bytes both ways, RPCs both ways', { skip, timeout: 60000 }, async () => {
+  const port = await freeUdpPort();
+  const godot = godotPeer('server', port);
+  const journal = new Journal();
+  const mp = recordedMultiplayer(journal);
+  const main = declareMain(mp, journal);
+  const peer = new ENetMultiplayerPeer();
+  try {
+    await line(godot, /"started"/);
+    await peer.createClient('127.0.0.1', port);
+    mp.multiplayerPeer = peer;
+    await journal.waitFor((s) => s.kind === 'connectedToServer', 'the connection');
+    const me = mp.getUniqueId();
+    assert.equal((await line(godot, /"peer_connected"/)).peer_connected, me);
+    const welcome = await journal.waitFor((s) => s.kind === 'bytes', "the server's send_bytes");
+    assert.deepEqual(welcome, { kind: 'bytes', from: 1, args: ['welcome'] });
+    const call = await journal.waitFor((s) => s.kind === 'to_client', "the server's RPC");
+    assert.deepEqual(call, { kind: 'to_client', from: 1, args: [42, 'héllo', 1.5, true] });
+    main.rpcId(1, 'hello', -70000, 'back', 0.25, false);
+    const hello = await line(godot, /"hello"/);
+    assert.equal(hello.from, me);
+    assert.deepEqual(hello.types, [2, 4, 3, 1]);
+    assert.deepEqual(hello.args, ['-70000', '"back"', '0.25', 'false']);
+    mp.sendBytes(new TextEncoder().encode('to everyone')); // relay-wrapped to 0: the server keeps it
+    assert.equal((await line(godot, /"bytes"/)).from, me);
+    assert.deepEqual(godotErrors(godot), []);
+    assert.deepEqual(
+      journal.entries.filter((s) => s.kind === 'warning'),
+      [],
+    );
+  } finally {
+    peer.close();
+    await godot.close();
+  }
+});
+
+test('an RPC table that differs from the Godot node is reported (checksum), both directions', { skip, timeout: 60000 }, async () => {
+  const journal = new Journal();
+  const mp = recordedMultiplayer(journal);
+  const rec = (...args: unknown[]) => journal.add('hello', mp.getRemoteSenderId(), args);
+  // One method too many: ids and md5 differ from mp_node.gd.
+  const main = mp.addNode('Main', { blob: {}, extra: {}, hello: { mode: 'any_peer', call: rec }, ping: {}, to_client: {} });
+  const peer = new ENetMultiplayerPeer();
+  await peer.createServer(0);
+  mp.multiplayerPeer = peer;
+  mp.on('peerConnected', (id) => main.rpcId(id, 'to_client', 1, 'x', 0.5, true));
+  const godot = godotPeer('client', peer.host!.getLocalPort());
+  try {
+    // Godot confirms our path with checksum 0: reported here.
+    const w = await journal.waitFor((s) => s.kind === 'warning' && /checksum/.test(String(s.args[0])), 'a checksum warning');
+    assert.match(String(w.args[0]), /Main.*blob, extra, hello, ping, to_client/);
+    await godot.waitFor(/checksum failed|rpc node checksum/i);
+  } finally {
+    await godot.close();
+    peer.close();
+  }
+});
