@@ -6,6 +6,7 @@ export { EventType, PeerState, CompressionMode, HostStatistic, PeerStatistic } f
 export type { LinkConditions } from './transport/link-shaper.js';
 export type { DropReason } from './engine/host.js';
 export { TLSOptions } from './transport/dtls/tls-options.js';
+export * from './variant/index.js';
 export {
   ENetMultiplayerPeer,
   MultiplayerPeer,

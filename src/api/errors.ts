@@ -1,26 +1,2 @@
-/** Godot `Error` names used by enet-ts, as the `code` of an {@link ENetError}. */
-export type ENetErrorCode =
-  | 'FAILED'
-  | 'ERR_UNAVAILABLE'
-  | 'ERR_UNCONFIGURED'
-  | 'ERR_OUT_OF_MEMORY'
-  | 'ERR_CANT_CREATE'
-  | 'ERR_ALREADY_IN_USE'
-  | 'ERR_CANT_RESOLVE'
-  | 'ERR_CONNECTION_ERROR'
-  | 'ERR_INVALID_DATA'
-  | 'ERR_INVALID_PARAMETER'
-  | 'ERR_FILE_CANT_WRITE'
-  | 'ERR_BUSY'
-  | 'ERR_BUG';
-
-/** Thrown on API misuse; `code` names the Godot Error that Godot returns in the same situation. */
-export class ENetError extends Error {
-  /** The Godot Error name, e.g. `'ERR_INVALID_PARAMETER'`. */
-  readonly code: ENetErrorCode;
-  constructor(code: ENetErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ENetError';
-    this.code = code;
-  }
-}
+/** The error class of the Godot facade (defined in src/protocol so that the pure codecs can throw it too). */
+export { ENetError, type ENetErrorCode } from '../protocol/errors.js';
