@@ -9,6 +9,8 @@ import type { VariantCodec } from './compressed-variant.js';
 export function defaultVariantCodec(format: 4 | 3 = 4, allowObjects = false): VariantCodec {
   return {
     encode: (value: unknown) => encodeVariant(value as Variant, { format, fullObjects: allowObjects }),
-    decodeAt: (bytes: Uint8Array, offset: number) => decodeVariantAt(bytes, offset, { format, allowObjects }),
+    // A Buffer's slice() is a view, not a copy: the decoder gets a plain Uint8Array over the same bytes.
+    decodeAt: (bytes: Uint8Array, offset: number) =>
+      decodeVariantAt(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), offset, { format, allowObjects }),
   };
 }

@@ -1,6 +1,6 @@
 extends Node
 # The /root/Main node of the multiplayer interop tests (mp_peer.gd). Its RPC methods, sorted by
-# name, get the ids blob 0, hello 1, ping 2, to_client 3 (md5 of "blobhellopingto_client").
+# name, get the ids blob 0, hello 1, many 2, ping 3, to_client 4 (md5 of "blobhellomanypingto_client").
 
 signal reported
 
@@ -34,3 +34,10 @@ func ping(n):
 @rpc("any_peer")
 func blob(bytes):
 	_report("blob", [bytes])
+
+
+# Echoes its arguments back to the caller (several Variant types).
+@rpc("any_peer")
+func many(a, b, c, d, e, f, g, h):
+	_report("many", [a, b, c, d, e, f, g, h])
+	many.rpc_id(multiplayer.get_remote_sender_id(), a, b, c, d, e, f, g, h)

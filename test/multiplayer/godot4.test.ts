@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENetMultiplayerPeer } from '../../src/index.js';
+import {
+  Color,
+  ENetMultiplayerPeer,
+  PackedStringArray,
+  StringName,
+  type Variant,
+  Vector2,
+  decodeVariant,
+  encodeVariant,
+} from '../../src/index.js';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/cbuild.js';
 import { GodotProcess, freeUdpPort, godot4Missing } from '../support/godot.js';
@@ -78,6 +87,27 @@ test('Godot 4 SceneMultiplayer client ↔ enet-ts server: send_bytes both ways (
     main.rpcId(id, 'blob', new Uint8Array([1, 2, 3]));
     const blob = await line(godot, /"blob"/);
     assert.deepEqual(blob.args, ['PackedByteArray(1, 2, 3)']);
+    // Several Variant types: Godot sees their types, and sends them back unchanged.
+    const many = [
+      new Vector2(1.5, -2),
+      new StringName('nm'),
+      [1, 'x', true],
+      new Map<Variant, Variant>([['k', 3]]),
+      new Color(1, 0.5, 0, 1),
+      5000000000n,
+      Int32Array.of(1, -2),
+      new PackedStringArray(['a', 'b']),
+    ];
+    main.rpcId(id, 'many', ...many);
+    const seen = await line(godot, /"many"/);
+    assert.deepEqual(seen.types, [5, 21, 28, 27, 20, 2, 30, 34]);
+    assert.deepEqual((seen.args as string[]).slice(0, 3), ['Vector2(1.5, -2)', '&"nm"', '[1, "x", true]']);
+    assert.equal((seen.args as string[])[5], '5000000000');
+    const back = await journal.waitFor((s) => s.kind === 'many', 'the echoed arguments');
+    assert.deepEqual(
+      back.args,
+      many.map((v) => decodeVariant(encodeVariant(v))),
+    );
     assert.deepEqual(
       journal.entries.filter((s) => s.kind === 'warning'),
       [],

@@ -38,6 +38,7 @@ export function declareMain(mp: SceneMultiplayer, journal: Journal) {
   return mp.addNode('Main', {
     blob: { mode: 'any_peer', call: rec('blob') },
     hello: { mode: 'any_peer', call: rec('hello') },
+    many: { mode: 'any_peer', call: rec('many') },
     ping: { mode: 'any_peer', transferMode: 'unreliable', channel: 1, call: rec('ping') },
     to_client: { call: rec('to_client') },
   });
