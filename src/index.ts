@@ -22,4 +22,10 @@ export {
   type MultiplayerWarning,
   type RpcMethod,
   type VariantCodec,
+  NetworkedMultiplayerENet,
+  MultiplayerAPI,
+  type MultiplayerAPIEvents,
+  RpcMode3,
+  type RpcMethod3,
+  RpcNode3,
 } from './multiplayer/index.js';

@@ -10,3 +10,6 @@ export { SceneMultiplayer, type SceneMultiplayerEvents, type MultiplayerWarning 
 export { RpcNode } from './scene-rpc.js';
 export type { RpcMethod, RpcModeName, TransferModeName } from './rpc-config.js';
 export type { VariantCodec } from './compressed-variant.js';
+export { NetworkedMultiplayerENet } from './networked-multiplayer-enet.js';
+export { MultiplayerAPI, type MultiplayerAPIEvents, RpcMode3, type RpcMethod3, RpcNode3 } from './multiplayer-api3.js';
+export { defaultVariantCodec } from './variant-codec.js';
