@@ -285,7 +285,10 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
         const id = readU32(packet, 1);
         const path = readCString(packet, 5);
         let cache = this.received.get(from);
-        if (cache === undefined) this.received.set(from, (cache = new Map()));
+        if (cache === undefined) {
+          cache = new Map();
+          this.received.set(from, cache);
+        }
         cache.set(id, normalizePath(path));
         const peer = this.peer!;
         peer.setTargetPeer(from);
@@ -308,29 +311,32 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
   }
 
   private processRpc(from: number, packet: Uint8Array): void {
-    if (packet.length < 6) return this.warn(from, 'Invalid packet received. Size too small.');
+    const problem = this.callRpc(from, packet);
+    if (problem !== null) this.warn(from, problem);
+  }
+
+  /** Runs the REMOTE_CALL in `packet`; returns what was wrong with it, or null. */
+  private callRpc(from: number, packet: Uint8Array): string | null {
+    if (packet.length < 6) return 'Invalid packet received. Size too small.';
     const target = readU32(packet, 1);
     let end = packet.length;
     let path: string | undefined;
     if (target & 0x80000000) {
       const p = target & 0x7fffffff;
-      if (p >= packet.length) return this.warn(from, 'Invalid packet received. Size smaller than declared.');
+      if (p >= packet.length) return 'Invalid packet received. Size smaller than declared.';
       path = normalizePath(readCString(packet, p));
       end = p;
     } else path = this.received.get(from)?.get(target);
-    if (path === undefined) return this.warn(from, 'Invalid packet received. Unabled to find requested cached node.');
+    if (path === undefined) return 'Invalid packet received. Unabled to find requested cached node.';
     let nul = 5;
     while (nul < end && packet[nul] !== 0) nul++;
-    if (nul + 1 >= end) return this.warn(from, 'Invalid packet received. Size too small.');
+    if (nul + 1 >= end) return 'Invalid packet received. Size too small.';
     const method = readCString(packet, 5, nul);
     const node = this.nodes.get(path);
     const m = node?.methods.get(method);
-    if (node === undefined || m === undefined) return this.warn(from, `RPC '${method}' on node ${path} from ${from}: not declared here.`);
+    if (node === undefined || m === undefined) return `RPC '${method}' on node ${path} from ${from}: not declared here.`;
     if (!this.allowed(m.mode ?? RpcMode3.REMOTE, node, from))
-      return this.warn(
-        from,
-        `RPC '${method}' is not allowed on node ${path} from: ${from}. Mode is ${m.mode}, master is ${node.getNetworkMaster()}.`,
-      );
+      return `RPC '${method}' is not allowed on node ${path} from: ${from}. Mode is ${m.mode}, master is ${node.getNetworkMaster()}.`;
     const argc = packet[nul + 1]!;
     const region = new Uint8Array(packet.buffer, packet.byteOffset, end);
     const args: unknown[] = [];
@@ -342,9 +348,10 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
         o += length;
       }
     } catch {
-      return this.warn(from, 'Invalid packet received. Unable to decode RPC argument.');
+      return 'Invalid packet received. Unable to decode RPC argument.';
     }
     m.call?.(...args);
+    return null;
   }
 
   private allowed(mode: RpcMode3, node: RpcNode3, from: number): boolean {
