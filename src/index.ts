@@ -28,4 +28,5 @@ export {
   RpcMode3,
   type RpcMethod3,
   RpcNode3,
+  defaultVariantCodec,
 } from './multiplayer/index.js';
