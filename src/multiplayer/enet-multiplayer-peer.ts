@@ -140,6 +140,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     return this.uniqueId;
   }
 
+  override getConnectedPeerIds(): number[] {
+    return [...this.peers.keys()];
+  }
+
   override isServerRelaySupported(): boolean {
     return this.mode === 'server' || this.mode === 'client';
   }

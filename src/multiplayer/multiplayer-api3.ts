@@ -142,7 +142,10 @@ export class MultiplayerAPI extends EventEmitter<MultiplayerAPIEvents> {
     if (this.peer !== null) for (const [n, fn] of Object.entries(this.peerListeners)) this.peer.off(n as 'packet', fn as () => void);
     this.clear();
     this.peer = peer;
-    if (peer !== null) for (const [n, fn] of Object.entries(this.peerListeners)) peer.on(n as 'packet', fn as () => void);
+    if (peer === null) return;
+    for (const [n, fn] of Object.entries(this.peerListeners)) peer.on(n as 'packet', fn as () => void);
+    if (peer.getConnectionStatus() === ConnectionStatus.CONNECTED) for (const id of peer.getConnectedPeerIds()) this.connected.add(id);
+    this.drain();
   }
 
   /** This side's id (1 on a server). */

@@ -111,6 +111,8 @@ export abstract class MultiplayerPeer extends EventEmitter<MultiplayerPeerEvents
   abstract disconnectPeer(id: number, force?: boolean): void;
   /** Closes every connection and the socket. */
   abstract close(): void;
+  /** The ids of the peers connected now (a client: 1, plus the ones the server announced in Godot 3). */
+  abstract getConnectedPeerIds(): number[];
   /** Whether SceneMultiplayer may relay between clients through the server on this peer. */
   abstract isServerRelaySupported(): boolean;
 

@@ -90,6 +90,10 @@ export class NetworkedMultiplayerENet extends MultiplayerPeer {
     return this.uniqueId;
   }
 
+  override getConnectedPeerIds(): number[] {
+    return [...this.peerMap.keys()];
+  }
+
   override isServerRelaySupported(): boolean {
     return false; // Godot 3 relays in this layer, not in MultiplayerAPI
   }

@@ -89,7 +89,18 @@ export class SceneMultiplayer extends EventEmitter<SceneMultiplayerEvents> {
     this.peer = peer;
     if (peer === null) return;
     for (const [name, fn] of Object.entries(this.peerListeners)) peer.on(name as 'packet', fn as () => void);
+    // The peer runs by itself: peers may have joined before it was assigned here.
+    if (peer.getConnectionStatus() === ConnectionStatus.CONNECTED) for (const id of peer.getConnectedPeerIds()) this.addPeer(id);
     this.drain();
+  }
+
+  /** Whether new peers are refused (forwarded to the multiplayer peer, as Godot's `refuse_new_connections`). */
+  get refuseNewConnections(): boolean {
+    return this.peer?.refuseNewConnections ?? false;
+  }
+
+  set refuseNewConnections(refuse: boolean) {
+    if (this.peer !== null) this.peer.refuseNewConnections = refuse;
   }
 
   /** Closes the multiplayer peer, if any (Godot: `multiplayer_peer.close()`). */

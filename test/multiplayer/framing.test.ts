@@ -22,6 +22,9 @@ class RecordingPeer extends MultiplayerPeer {
   }
   disconnectPeer(): void {}
   close(): void {}
+  getConnectedPeerIds(): number[] {
+    return [];
+  }
   isServerRelaySupported(): boolean {
     return true;
   }
@@ -152,4 +155,32 @@ test('authentication ordering: packets of a pending peer other than AUTH are dro
   peer.receive(5, [0x07, 0x00]);
   assert.deepEqual(joined, [5]);
   assert.deepEqual(mp.getPeers(), [5]);
+});
+
+test('replication packets (SPAWN, DESPAWN, SYNC) are received without harm; refused RPCs are reported', () => {
+  const mp = new SceneMultiplayer();
+  const warnings: string[] = [];
+  mp.onWarning = (w) => warnings.push(w.message);
+  const peer = new RecordingPeer(1);
+  mp.multiplayerPeer = peer;
+  let called = 0;
+  mp.addNode('Main', { only_server: { call: () => called++ } });
+  peer.join(9);
+  peer.receive(9, [0x04, 0xff, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0x41, 0]);
+  peer.receive(9, [0x05, 1, 0, 0, 0]);
+  peer.receive(9, [0x06, 1, 0, 1, 0, 0, 0x80, 4, 0, 0, 0, 1, 2, 3, 4]);
+  peer.receive(9, [0x16, 1, 0, 0, 0]);
+  assert.deepEqual(warnings, []);
+  // An authority-only method called by a client: refused, as Godot refuses it.
+  peer.receive(9, [0x20, 0x07, 0, 0, 0x80, 0x00, 0x00, ...Buffer.from('Main'), 0]);
+  assert.equal(called, 0);
+  assert.match(warnings[0]!, /RPC 'only_server' is not allowed on node Main from: 9\. Mode is "authority", authority is 1\./);
+});
+
+test('a multiplayer peer assigned after peers joined: they are taken over', () => {
+  const mp = new SceneMultiplayer();
+  const peer = new RecordingPeer(1);
+  peer.getConnectedPeerIds = () => [4, 5];
+  mp.multiplayerPeer = peer;
+  assert.deepEqual(mp.getPeers(), [4, 5]);
 });
