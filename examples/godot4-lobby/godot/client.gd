@@ -47,8 +47,7 @@ func _on_peer_connected(id: int):
 func _walk():
 	step += 1
 	lobby.move.rpc(Vector2(step * 10, step * 5))
-	if step < 5:
-		create_timer(0.5).timeout.connect(_walk)
+	create_timer(0.5).timeout.connect(_walk)
 
 
 func _on_failed():
