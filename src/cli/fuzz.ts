@@ -14,6 +14,7 @@ import { mulberry32 } from '../transport/link-shaper.js';
 import { PeerState } from '../api/enums.js';
 import { crc32 } from '../protocol/crc32.js';
 import { createCompressor } from '../compress/registry.js';
+import { loadVariantCorpus, runVariantFuzz } from './fuzz-variant.js';
 
 /** What to fuzz and for how long. */
 export interface FuzzOptions {
@@ -382,12 +383,24 @@ async function main(argv: string[]): Promise<number> {
   };
   if (argv.includes('--help')) {
     console.log('usage: npm run fuzz -- [--count N (default 10000000)] [--seconds S (default 1200)] [--seed N] [--vectors DIR]');
+    console.log('       npm run fuzz -- --variant [--count N] [--seconds S] [--seed N]   (the Variant decoder)');
     return 0;
   }
   const count = Number(arg('--count', '10000000'));
   const seconds = Number(arg('--seconds', '1200'));
   const seed = Number(arg('--seed', String(Date.now() % 100000)));
   const here = dirname(fileURLToPath(import.meta.url));
+  if (argv.includes('--variant')) {
+    const corpus = loadVariantCorpus(resolve(here, '..', '..', 'test', 'vectors', 'variant'));
+    const r = runVariantFuzz({ count, seed, corpus, timeLimitMs: seconds * 1000 });
+    const ok = r.exceptions === 0 && r.mismatches === 0;
+    console.log(
+      `${ok ? 'ok  ' : 'FAIL'} variant decoder: ${r.inputs} inputs in ${(r.elapsedMs / 1000).toFixed(1)} s, ${r.decoded} decoded, errors ${JSON.stringify(r.errors)}, exceptions ${r.exceptions}, mismatches ${r.mismatches}, peak heap ${r.peakHeapMB} MB (seed ${seed})`,
+    );
+    if (r.firstException) console.log(r.firstException);
+    if (r.firstMismatch) console.log(r.firstMismatch);
+    return ok ? 0 : 1;
+  }
   const corpus = loadVectorCorpus(resolve(arg('--vectors', resolve(here, '..', '..', '..', 'shared', 'vectors'))));
 
   const variants: Array<[string, FuzzOptions]> = [

@@ -26,36 +26,42 @@ export class ByteWriter {
     this.view = new DataView(grown.buffer);
   }
 
+  /** An unsigned 32-bit integer. */
   u32(v: number): void {
     this.reserve(4);
     this.view.setUint32(this.length, v >>> 0, true);
     this.length += 4;
   }
 
+  /** A signed 32-bit integer. */
   i32(v: number): void {
     this.reserve(4);
     this.view.setInt32(this.length, v | 0, true);
     this.length += 4;
   }
 
+  /** A signed 64-bit integer. */
   i64(v: bigint): void {
     this.reserve(8);
     this.view.setBigInt64(this.length, v, true);
     this.length += 8;
   }
 
+  /** An unsigned 64-bit integer. */
   u64(v: bigint): void {
     this.reserve(8);
     this.view.setBigUint64(this.length, v, true);
     this.length += 8;
   }
 
+  /** A 32-bit float. */
   f32(v: number): void {
     this.reserve(4);
     this.view.setFloat32(this.length, v, true);
     this.length += 4;
   }
 
+  /** A 64-bit float. */
   f64(v: number): void {
     this.reserve(8);
     this.view.setFloat64(this.length, v, true);

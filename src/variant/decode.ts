@@ -18,6 +18,7 @@ import {
 import { ENCODED_OBJECT_AS_ID, HEADER_FLAG_64, MAX_RECURSION_DEPTH, numberIsInt } from './encode.js';
 import {
   AABB,
+  asDoublePrecision,
   Basis,
   Color,
   Plane,
@@ -89,11 +90,12 @@ class Decoder {
   private readonly allowObjects: boolean;
   pos: number;
 
-  constructor(
-    private readonly bytes: Uint8Array,
-    offset: number,
-    options: DecodeOptions,
-  ) {
+  private readonly bytes: Uint8Array;
+
+  constructor(input: Uint8Array, offset: number, options: DecodeOptions) {
+    // A plain Uint8Array view: slice() must copy (Buffer's slice() would share memory).
+    const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = bytes.length;
     this.pos = offset;
@@ -206,10 +208,13 @@ class Decoder {
         if (t < 0 || t >= VariantType.VARIANT_MAX) fail('ERR_INVALID_DATA', `${what} type ${t} is not a Variant type.`);
         return t === VariantType.OBJECT ? { className: this.allowObjects ? 'Object' : ENCODED_OBJECT_AS_ID } : t;
       }
-      case 2:
-        return { className: this.string() };
-      default:
-        return { script: this.string() };
+      default: {
+        // Kind 2 is a class name, kind 3 a script path. Without objects Godot types the container
+        // to EncodedObjectAsID whatever was named.
+        const name = this.string();
+        if (!this.allowObjects) return { className: ENCODED_OBJECT_AS_ID };
+        return kind === 2 ? { className: name } : { script: name };
+      }
     }
   }
 
@@ -253,7 +258,7 @@ class Decoder {
         return this.string();
       case VariantType.VECTOR2: {
         const [x, y] = this.reals(2, wide, 'a Vector2');
-        return new Vector2(x, y);
+        return mark(new Vector2(x, y), wide);
       }
       case VariantType.VECTOR2I: {
         const [x, y] = this.ints(2, 'a Vector2i');
@@ -261,7 +266,7 @@ class Decoder {
       }
       case VariantType.RECT2: {
         const r = this.reals(4, wide, 'a Rect2');
-        return new Rect2(new Vector2(r[0], r[1]), new Vector2(r[2], r[3]));
+        return mark(new Rect2(new Vector2(r[0], r[1]), new Vector2(r[2], r[3])), wide);
       }
       case VariantType.RECT2I: {
         const r = this.ints(4, 'a Rect2i');
@@ -269,7 +274,7 @@ class Decoder {
       }
       case VariantType.VECTOR3: {
         const [x, y, z] = this.reals(3, wide, 'a Vector3');
-        return new Vector3(x, y, z);
+        return mark(new Vector3(x, y, z), wide);
       }
       case VariantType.VECTOR3I: {
         const [x, y, z] = this.ints(3, 'a Vector3i');
@@ -277,11 +282,11 @@ class Decoder {
       }
       case VariantType.TRANSFORM2D: {
         const r = this.reals(6, wide, 'a Transform2D');
-        return new Transform2D(new Vector2(r[0], r[1]), new Vector2(r[2], r[3]), new Vector2(r[4], r[5]));
+        return mark(new Transform2D(new Vector2(r[0], r[1]), new Vector2(r[2], r[3]), new Vector2(r[4], r[5])), wide);
       }
       case VariantType.VECTOR4: {
         const [x, y, z, w] = this.reals(4, wide, 'a Vector4');
-        return new Vector4(x, y, z, w);
+        return mark(new Vector4(x, y, z, w), wide);
       }
       case VariantType.VECTOR4I: {
         const [x, y, z, w] = this.ints(4, 'a Vector4i');
@@ -289,26 +294,26 @@ class Decoder {
       }
       case VariantType.PLANE: {
         const r = this.reals(4, wide, 'a Plane');
-        return new Plane(new Vector3(r[0], r[1], r[2]), r[3]);
+        return mark(new Plane(new Vector3(r[0], r[1], r[2]), r[3]), wide);
       }
       case VariantType.QUATERNION: {
         const [x, y, z, w] = this.reals(4, wide, 'a Quaternion');
-        return new Quaternion(x, y, z, w);
+        return mark(new Quaternion(x, y, z, w), wide);
       }
       case VariantType.AABB: {
         const r = this.reals(6, wide, 'an AABB');
-        return new AABB(new Vector3(r[0], r[1], r[2]), new Vector3(r[3], r[4], r[5]));
+        return mark(new AABB(new Vector3(r[0], r[1], r[2]), new Vector3(r[3], r[4], r[5])), wide);
       }
       case VariantType.BASIS:
-        return basisFromRows(this.reals(9, wide, 'a Basis'));
+        return mark(basisFromRows(this.reals(9, wide, 'a Basis')), wide);
       case VariantType.TRANSFORM3D: {
         const r = this.reals(12, wide, 'a Transform3D');
-        return new Transform3D(basisFromRows(r), new Vector3(r[9], r[10], r[11]));
+        return mark(new Transform3D(basisFromRows(r), new Vector3(r[9], r[10], r[11])), wide);
       }
       case VariantType.PROJECTION: {
         const r = this.reals(16, wide, 'a Projection');
         const col = (i: number) => new Vector4(r[i * 4], r[i * 4 + 1], r[i * 4 + 2], r[i * 4 + 3]);
-        return new Projection(col(0), col(1), col(2), col(3));
+        return mark(new Projection(col(0), col(1), col(2), col(3)), wide);
       }
       case VariantType.COLOR: {
         const [r, g, b, a] = this.reals(4, false, 'a Color');
@@ -436,6 +441,11 @@ class Decoder {
     }
     return keyType === VariantType.NIL && valueType === VariantType.NIL ? entries : new TypedDictionary(keyType, valueType, entries);
   }
+}
+
+/** Marks a math value read from 64-bit components so that it re-encodes the same way. */
+function mark<T extends object>(value: T, wide: boolean): T {
+  return wide ? asDoublePrecision(value) : value;
 }
 
 function basisFromRows(r: number[]): Basis {

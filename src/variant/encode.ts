@@ -15,6 +15,7 @@ import {
   AABB,
   Basis,
   Color,
+  isDoublePrecision,
   Plane,
   Projection,
   Quaternion,
@@ -39,7 +40,11 @@ export interface EncodeOptions {
   format?: 4 | 3;
   /** Encode {@link GodotObject}s with their properties (Godot's `full_objects`); otherwise as instance ids. */
   fullObjects?: boolean;
-  /** Write real-valued math types as doubles, as a Godot built with `precision=double` does (Godot 4 only). */
+  /**
+   * Write every real-valued math type as doubles, as a Godot built with `precision=double` does
+   * (Godot 4 only). Without it, only values marked with {@link asDoublePrecision} (as decoded
+   * doubles are) go as doubles.
+   */
   realIsDouble?: boolean;
 }
 
@@ -99,8 +104,9 @@ export function typeOf(v: unknown, hint: VariantType = VariantType.NIL): Variant
       }
       const t = CLASS_TYPES.get(v.constructor as abstract new (...args: never[]) => unknown);
       if (t !== undefined) return t;
-      if (v instanceof GodotInt) return VariantType.INT;
       if (isPlainObject(v)) return VariantType.DICTIONARY;
+      // Subclasses of the value classes.
+      for (const [cls, type] of CLASS_TYPES) if (v instanceof cls) return type;
       break;
     }
   }
@@ -165,8 +171,9 @@ export function encodeVariantInto(w: ByteWriter, value: Variant, options: Encode
 class Encoder {
   private readonly godot3: boolean;
   private readonly full: boolean;
-  private readonly realFlag: number;
-  private readonly real: (v: number) => void;
+  private readonly double: boolean;
+  /** Whether the math value being written goes as doubles. */
+  private wide = false;
 
   constructor(
     private readonly w: ByteWriter,
@@ -176,9 +183,7 @@ class Encoder {
       throw new ENetError('ERR_INVALID_PARAMETER', `Unknown Variant format ${String(options.format)}: use 4 or 3.`);
     this.godot3 = options.format === 3;
     this.full = !!options.fullObjects;
-    const double = !!options.realIsDouble && !this.godot3;
-    this.realFlag = double ? HEADER_FLAG_64 : 0;
-    this.real = double ? (v) => w.f64(v) : (v) => w.f32(v);
+    this.double = !!options.realIsDouble && !this.godot3;
   }
 
   private header(type: VariantType, flags = 0): void {
@@ -217,7 +222,7 @@ class Encoder {
         return;
       case VariantType.VECTOR2: {
         const p = v as Vector2;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         this.real(p.x);
         this.real(p.y);
         return;
@@ -231,7 +236,7 @@ class Encoder {
       }
       case VariantType.RECT2: {
         const r = v as Rect2;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         this.real(r.position.x);
         this.real(r.position.y);
         this.real(r.size.x);
@@ -249,7 +254,7 @@ class Encoder {
       }
       case VariantType.VECTOR3: {
         const p = v as Vector3;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         this.real(p.x);
         this.real(p.y);
         this.real(p.z);
@@ -265,7 +270,7 @@ class Encoder {
       }
       case VariantType.TRANSFORM2D: {
         const t = v as Transform2D;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         for (const c of [t.x, t.y, t.origin]) {
           this.real(c.x);
           this.real(c.y);
@@ -275,7 +280,7 @@ class Encoder {
       case VariantType.VECTOR4:
       case VariantType.QUATERNION: {
         const p = v as Vector4;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         this.real(p.x);
         this.real(p.y);
         this.real(p.z);
@@ -293,7 +298,7 @@ class Encoder {
       }
       case VariantType.PLANE: {
         const p = v as Plane;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         this.real(p.normal.x);
         this.real(p.normal.y);
         this.real(p.normal.z);
@@ -302,7 +307,7 @@ class Encoder {
       }
       case VariantType.AABB: {
         const b = v as AABB;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         for (const c of [b.position, b.size]) {
           this.real(c.x);
           this.real(c.y);
@@ -311,12 +316,12 @@ class Encoder {
         return;
       }
       case VariantType.BASIS:
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         this.writeBasisRows(v as Basis);
         return;
       case VariantType.TRANSFORM3D: {
         const t = v as Transform3D;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         this.writeBasisRows(t.basis);
         this.real(t.origin.x);
         this.real(t.origin.y);
@@ -325,7 +330,7 @@ class Encoder {
       }
       case VariantType.PROJECTION: {
         const p = v as Projection;
-        this.header(type, this.realFlag);
+        this.mathHeader(type, v as object);
         for (const c of [p.x, p.y, p.z, p.w]) {
           this.real(c.x);
           this.real(c.y);
@@ -417,6 +422,17 @@ class Encoder {
       }
     }
     throw new ENetError('ERR_BUG', `Unhandled Variant type ${type}.`);
+  }
+
+  /** Header of a real-valued math type: doubles with `realIsDouble` or for a value marked double precision. */
+  private mathHeader(type: VariantType, v: object): void {
+    this.wide = !this.godot3 && (this.double || isDoublePrecision(v));
+    this.header(type, this.wide ? HEADER_FLAG_64 : 0);
+  }
+
+  private real(v: number): void {
+    if (this.wide) this.w.f64(v);
+    else this.w.f32(v);
   }
 
   private writeInt(v: number | bigint): void {

@@ -6,6 +6,8 @@
  */
 export { VariantType, typeFromGodot3, typeToGodot3, GODOT3_VARIANT_MAX } from './variant-type.js';
 export {
+  asDoublePrecision,
+  isDoublePrecision,
   Vector2,
   Vector2i,
   Vector3,

@@ -3,6 +3,24 @@
  * (Godot sends them as 32-bit floats in standard builds); integer vectors hold 32-bit integers.
  */
 
+const DOUBLE_PRECISION = Symbol('enet-ts.doublePrecision');
+
+/**
+ * Marks a real-valued math value (Vector2, Rect2, Transform3D, …) to be encoded with 64-bit
+ * components, as a Godot built with `precision=double` sends it. The decoder marks the values it
+ * read as doubles, so they re-encode as they came. The mark is not an enumerable property (equality
+ * checks ignore it). Returns the value.
+ */
+export function asDoublePrecision<T extends object>(value: T): T {
+  Object.defineProperty(value, DOUBLE_PRECISION, { value: true, configurable: true, enumerable: false });
+  return value;
+}
+
+/** True for a value marked by {@link asDoublePrecision} (or decoded from 64-bit components). */
+export function isDoublePrecision(value: object): boolean {
+  return (value as Record<symbol, unknown>)[DOUBLE_PRECISION] === true;
+}
+
 /** Godot `Vector2` (real components). */
 export class Vector2 {
   constructor(

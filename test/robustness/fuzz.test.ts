@@ -4,6 +4,9 @@ import { runFuzz, loadVectorCorpus } from '../../src/cli/fuzz.js';
 import { VECTORS_DIR } from '../support/cbuild.js';
 import { CompressionMode } from '../../src/api/enums.js';
 import { createCompressor } from '../../src/compress/registry.js';
+import { loadVariantCorpus, runVariantFuzz } from '../../src/cli/fuzz-variant.js';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/cbuild.js';
 
 // The CI slice of `npm run fuzz`: about 200 000 hostile datagrams over the plain and checksum
 // variants (compressed variants are added where the codecs are tested).
@@ -45,3 +48,15 @@ for (const [mode, checksum] of [
     assert.ok(r.peakHeapMB < 256);
   });
 }
+
+test('fuzz slice (Variant decoder): hostile bytes only ever give ENetErrors, decoded values re-encode stably, memory stays bounded', () => {
+  const variantCorpus = loadVariantCorpus(join(REPO_ROOT, 'test', 'vectors', 'variant'));
+  assert.ok(variantCorpus.length > 100, `${variantCorpus.length} golden vectors`);
+  const r = runVariantFuzz({ count: 150_000, seed: 20261201, corpus: variantCorpus });
+  assert.equal(r.exceptions, 0, r.firstException);
+  assert.equal(r.mismatches, 0, r.firstMismatch);
+  assert.equal(r.inputs, 150_000);
+  assert.ok(r.decoded > 10_000, `mutations still decode often (${r.decoded})`);
+  assert.ok((r.errors.ERR_INVALID_DATA ?? 0) > 1000 && (r.errors.ERR_FILE_EOF ?? 0) > 100, JSON.stringify(r.errors));
+  assert.ok(r.peakHeapMB < 256, `peak heap ${r.peakHeapMB} MB`);
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  asDoublePrecision,
   Color,
   decodeVariant,
   decodeVariantAt,
@@ -9,6 +10,7 @@ import {
   GodotInt,
   GodotObject,
   GodotObjectId,
+  isDoublePrecision,
   NodePath,
   PackedVector2Array,
   StringName,
@@ -89,6 +91,13 @@ test('natural containers: arrays are Arrays, Maps and plain objects Dictionaries
     'Godot 3: always floats',
   );
   assert.deepStrictEqual(decodeVariant(encodeVariant(new Vector2(0.1, 1), { realIsDouble: true })), new Vector2(0.1, 1));
+  // Math values read as doubles (a precision=double Godot) re-encode as doubles.
+  const double = '050001009a9999999999b93f000000000000f03f';
+  const v = decodeVariant(Buffer.from(double, 'hex'));
+  assert.ok(isDoublePrecision(v as Vector2));
+  assert.equal(hex(encodeVariant(v)), double);
+  assert.equal(hex(encodeVariant(asDoublePrecision(new Vector2(0.1, 1)))), double);
+  assert.equal(hex(encodeVariant(new Vector2(0.1, 1))), '05000000cdcccc3d0000803f', 'floats by default');
 });
 
 test('NodePath parses and prints as Godot does', () => {
