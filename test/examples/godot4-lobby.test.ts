@@ -32,7 +32,8 @@ test('lobby example: two Godot 4 clients join the TypeScript server, chat and se
   try {
     await ann.waitFor(/^welcome: \["Ann"\]$/);
     bob = client('Bob');
-    await ann.waitFor(/^\[Bob\] hello from Bob$/);
+    await ann.waitFor(/^Bob joined$/); // player_joined to everyone but Bob
+    await ann.waitFor(/^\[Bob\] hello from Bob$/); // chat_message to everyone
     await ann.waitFor(/^Bob moved to \(\d+, \d+\)$/);
     await bob.waitFor(/^Ann moved to \(\d+, \d+\)$/);
     await bob.waitFor(/^I can see peer \d+ through the server$/);

@@ -66,7 +66,8 @@ test('compressed RPC arguments: INT in the smallest width, BOOL in one byte, the
 
 test('SceneMultiplayer packets byte for byte: RAW, SIMPLIFY_PATH, REMOTE_CALL inline then cached, CONFIRM_PATH, relay', () => {
   const mp = new SceneMultiplayer();
-  mp.onWarning = (w) => assert.fail(w.message);
+  const unexpected: string[] = [];
+  mp.onWarning = (w) => unexpected.push(w.message);
   const peer = new RecordingPeer(1);
   mp.multiplayerPeer = peer;
   const calls: unknown[][] = [];
@@ -102,6 +103,18 @@ test('SceneMultiplayer packets byte for byte: RAW, SIMPLIFY_PATH, REMOTE_CALL in
     ['00 01 00 02 02 2a 04 00 00 00 03 00 00 00 61 62 63 00', '80 01 01'],
   );
   peer.sent.length = 0;
+  // A method's transfer mode and channel come from its declaration; -n sends to everyone but n.
+  const fast = mp.addNode('Fast', { ping: { mode: 'any_peer', transferMode: 'unreliable', channel: 2 } });
+  peer.receive(0x12345678, [0x02, 0x01, 0x02, 0, 0, 0]); // an id never sent: ignored silently, as Godot
+  fast.rpcId(-0x22222222, 'ping', 1);
+  assert.deepEqual(
+    peer.sent.map((s) => [s.to, s.mode, s.channel, s.bytes.slice(0, 2)]),
+    [
+      [0x12345678, TransferMode.RELIABLE, 0, '01'],
+      [0x12345678, TransferMode.UNRELIABLE, 2, '20'],
+    ],
+  );
+  peer.sent.length = 0;
 
   // A client's SIMPLIFY_PATH is confirmed; its cached call runs here with the caller as sender.
   peer.receive(0x22222222, [0x01, ...Buffer.from('615f4a0e30715d41c6b20e594fd9f161'), 0, 7, 0, 0, 0, ...Buffer.from('Main'), 0]);
@@ -125,6 +138,7 @@ test('SceneMultiplayer packets byte for byte: RAW, SIMPLIFY_PATH, REMOTE_CALL in
   peer.receive(0x22222222, [0x07, 0x03, 0x78, 0x56, 0x34, 0x12, 0x03, 9]);
   assert.equal(raw.length, 1);
   assert.equal(peer.sent.pop()!.bytes, '07 03 22 22 22 22 03 09');
+  assert.deepEqual(unexpected, []);
 });
 
 test('authentication ordering: packets of a pending peer other than AUTH are dropped; admitted when both sides complete', () => {
