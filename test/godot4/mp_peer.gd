@@ -1,7 +1,7 @@
 extends SceneTree
 # Godot 4 SceneMultiplayer peer for the enet-ts multiplayer interop tests (test/multiplayer/).
 #   --role client|server  --port P  --host H (127.0.0.1)  --node FILE (mp_node.gd)
-#   --auth none|good|bad  (client: answer the server's challenge with "secret" or "wrong")
+#   --auth none|good|bad  (answer the other side's authentication data with "secret" or "wrong", then complete)
 #   --seconds S (20)
 # The node /root/Main runs mp_node.gd. Output: one JSON line per event.
 # Server: greets each new peer with send_bytes("welcome") and to_client.rpc_id(id, 42, "héllo", 1.5, true).

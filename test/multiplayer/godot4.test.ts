@@ -284,3 +284,31 @@ test('an RPC table that differs from the Godot node is reported (checksum), both
     peer.close();
   }
 });
+
+test('authentication as a client: an enet-ts client authenticates with a Godot 4 server', { skip, timeout: 60000 }, async () => {
+  const port = await freeUdpPort();
+  const godot = godotPeer('server', port, ['--auth', 'good']);
+  const journal = new Journal();
+  const mp = recordedMultiplayer(journal);
+  declareMain(mp, journal);
+  mp.on('peerAuthenticating', (id) => mp.sendAuth(id, new TextEncoder().encode('let me in')));
+  mp.authCallback = (id, data) => {
+    journal.add('auth', id, [new TextDecoder().decode(data)]);
+    mp.completeAuth(id);
+  };
+  const peer = new ENetMultiplayerPeer();
+  try {
+    await line(godot, /"started"/);
+    await peer.createClient('127.0.0.1', port);
+    mp.multiplayerPeer = peer;
+    // The Godot server got our data, answered and completed; we complete: both admit.
+    assert.equal((await line(godot, /"auth_data"/)).auth_data, 'let me in');
+    assert.deepEqual(await journal.waitFor((s) => s.kind === 'auth', "the server's answer"), { kind: 'auth', from: 1, args: ['secret'] });
+    await journal.waitFor((s) => s.kind === 'connectedToServer', 'admission');
+    assert.equal((await line(godot, /"peer_connected"/)).peer_connected, mp.getUniqueId());
+    assert.deepEqual((await journal.waitFor((s) => s.kind === 'bytes', 'welcome')).args, ['welcome']);
+  } finally {
+    peer.close();
+    await godot.close();
+  }
+});
