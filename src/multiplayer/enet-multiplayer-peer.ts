@@ -40,6 +40,14 @@ export function transferChannelOfEnet(channel: number): number {
 }
 
 /**
+ * Sends when the peer is still connected. A peer that is already disconnecting (its DISCONNECT
+ * event not handled yet) is skipped, as Godot ignores the error of `enet_peer_send` there.
+ */
+export function sendIfConnected(peer: ENetPacketPeer | null | undefined, channel: number, packet: Uint8Array, flags: number): void {
+  if (peer?.getState() === PeerState.CONNECTED) peer.send(channel, packet, flags);
+}
+
+/**
  * Godot 4's ENetMultiplayerPeer: a server, client or mesh of ENet connections with Godot's
  * peer ids (carried in the CONNECT data) and no framing of its own. Give it to a
  * {@link SceneMultiplayer} as its `multiplayerPeer`, or use its packets directly.
@@ -160,15 +168,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     if (packet.length > MAX_PACKET_SIZE)
       throw new ENetError('ERR_INVALID_PARAMETER', `The packet is too big (${packet.length} bytes, at most ${MAX_PACKET_SIZE}).`);
     const { channel, flags } = enetChannelAndFlags(this.transferMode, this.transferChannel);
-    if (this.mode === 'client') {
-      this.peers.get(1)?.send(channel, packet, flags);
-    } else if (target > 0) {
-      this.peers.get(target)!.send(channel, packet, flags);
-    } else if (target === 0 && this.mode === 'server') {
-      this.hosts.get(0)!.broadcast(channel, packet, flags);
-    } else {
-      for (const [id, peer] of this.peers) if (id !== -target) peer.send(channel, packet, flags);
-    }
+    if (this.mode === 'client') sendIfConnected(this.peers.get(1), channel, packet, flags);
+    else if (target > 0) sendIfConnected(this.peers.get(target), channel, packet, flags);
+    else if (target === 0 && this.mode === 'server') this.hosts.get(0)!.broadcast(channel, packet, flags);
+    else for (const [id, peer] of this.peers) if (id !== -target) sendIfConnected(peer, channel, packet, flags);
   }
 
   /**

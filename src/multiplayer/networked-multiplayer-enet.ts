@@ -4,6 +4,7 @@ import { ENetError } from '../api/errors.js';
 import type { ENetPacketPeer } from '../api/packet-peer.js';
 import { readI32, readU32, writeU32 } from './bytes.js';
 import { ConnectionStatus, FLAG_RELIABLE, FLAG_UNSEQUENCED, SysMessage3, TransferMode } from './constants.js';
+import { sendIfConnected } from './enet-multiplayer-peer.js';
 import { MultiplayerPeer, guarded } from './multiplayer-peer.js';
 
 /** Godot 3's channels: 0 system messages, 1 reliable, 2 unreliable. */
@@ -130,11 +131,11 @@ export class NetworkedMultiplayerENet extends MultiplayerPeer {
     writeU32(framed, 0, this.uniqueId);
     writeU32(framed, 4, target);
     framed.set(packet, HEADER);
-    if (this.mode === 'client') this.peerMap.get(1)!.send(channel, framed, flags);
+    if (this.mode === 'client') sendIfConnected(this.peerMap.get(1), channel, framed, flags);
     else if (target === 0) this.connection!.broadcast(channel, framed, flags);
     else if (target < 0) {
-      for (const [id, p] of this.peerMap) if (id !== -target) p!.send(channel, framed, flags);
-    } else this.peerMap.get(target)!.send(channel, framed, flags);
+      for (const [id, p] of this.peerMap) if (id !== -target) sendIfConnected(p, channel, framed, flags);
+    } else sendIfConnected(this.peerMap.get(target), channel, framed, flags);
   }
 
   /**
@@ -197,7 +198,7 @@ export class NetworkedMultiplayerENet extends MultiplayerPeer {
     const b = new Uint8Array(8);
     writeU32(b, 0, msg);
     writeU32(b, 4, id);
-    to.send(SYSCH_CONFIG, b, FLAG_RELIABLE);
+    sendIfConnected(to, SYSCH_CONFIG, b, FLAG_RELIABLE);
   }
 
   private dropPeer(id: number): void {
@@ -283,11 +284,11 @@ export class NetworkedMultiplayerENet extends MultiplayerPeer {
     if (target === 1) this.enqueue(packet);
     else if (!this.serverRelay) return;
     else if (target === 0) {
-      for (const [id, p] of this.peerMap) if (id !== source) p!.send(channel, data, flags & 11);
+      for (const [id, p] of this.peerMap) if (id !== source) sendIfConnected(p, channel, data, flags & 11);
       this.enqueue(packet);
     } else if (target < 0) {
-      for (const [id, p] of this.peerMap) if (id !== source && id !== -target) p!.send(channel, data, flags & 11);
+      for (const [id, p] of this.peerMap) if (id !== source && id !== -target) sendIfConnected(p, channel, data, flags & 11);
       if (-target !== 1) this.enqueue(packet);
-    } else this.peerMap.get(target)?.send(channel, data, flags & 11);
+    } else sendIfConnected(this.peerMap.get(target), channel, data, flags & 11);
   }
 }

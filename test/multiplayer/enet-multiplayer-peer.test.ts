@@ -162,3 +162,34 @@ test('ENetMultiplayerPeer mesh: ids chosen by the application, packets both ways
     m2.close();
   }
 });
+
+test('clients leaving all at once: the relaying server skips the ones already gone and keeps serving', { timeout: 30000 }, async () => {
+  const mp = new SceneMultiplayer();
+  const journal = new Journal();
+  mp.on('peerConnected', (id) => journal.add('joined', id));
+  mp.on('peerDisconnected', (id) => journal.add('left', id));
+  const server = new ENetMultiplayerPeer();
+  const clients: ENetMultiplayerPeer[] = [];
+  try {
+    await server.createServer(0);
+    mp.multiplayerPeer = server;
+    const port = server.host!.getLocalPort();
+    for (let i = 0; i < 6; i++) {
+      const c = new ENetMultiplayerPeer();
+      clients.push(c);
+      await c.createClient('127.0.0.1', port);
+    }
+    for (const c of clients) await journal.waitFor((s) => s.kind === 'joined' && s.from === c.getUniqueId(), 'a client');
+    // All close in one turn: the server sends DEL_PEER notices to peers whose DISCONNECT it has not handled yet.
+    const ids = clients.map((c) => c.getUniqueId());
+    for (const c of clients) c.close();
+    for (const id of ids) await journal.waitFor((s) => s.kind === 'left' && s.from === id, `client ${id} leaving`);
+    const late = new ENetMultiplayerPeer();
+    clients.push(late);
+    await late.createClient('127.0.0.1', port);
+    await journal.waitFor((s) => s.kind === 'joined' && s.from === late.getUniqueId(), 'a client after that');
+  } finally {
+    for (const c of clients) c.close();
+    server.close();
+  }
+});
