@@ -7,3 +7,26 @@ export type { LinkConditions } from './transport/link-shaper.js';
 export type { DropReason } from './engine/host.js';
 export { TLSOptions } from './transport/dtls/tls-options.js';
 export * from './variant/index.js';
+export {
+  ENetMultiplayerPeer,
+  MultiplayerPeer,
+  SceneMultiplayer,
+  RpcNode,
+  TransferMode,
+  ConnectionStatus,
+  RpcMode,
+  TARGET_PEER_BROADCAST,
+  TARGET_PEER_SERVER,
+  type MultiplayerPeerEvents,
+  type SceneMultiplayerEvents,
+  type MultiplayerWarning,
+  type RpcMethod,
+  type VariantCodec,
+  NetworkedMultiplayerENet,
+  MultiplayerAPI,
+  type MultiplayerAPIEvents,
+  RpcMode3,
+  type RpcMethod3,
+  RpcNode3,
+  defaultVariantCodec,
+} from './multiplayer/index.js';

@@ -17,6 +17,7 @@ export type ENetErrorCode =
   | 'ERR_CONNECTION_ERROR'
   | 'ERR_INVALID_DATA'
   | 'ERR_INVALID_PARAMETER'
+  | 'ERR_FILE_CANT_WRITE'
   | 'ERR_BUSY'
   | 'ERR_BUG';
 
