@@ -29,12 +29,6 @@ export interface PeerOwner {
   flushAcknowledgements(peer: Peer): void;
 }
 
-interface QueuedPacket {
-  data: Uint8Array;
-  flags: number;
-  channel: number;
-}
-
 /**
  * A connection to one remote ENet host, as Godot's ENetPacketPeer: obtained from
  * `connectToHost`, from CONNECT events, or from `getPeers()`.
@@ -53,8 +47,13 @@ export class ENetPacketPeer {
 
   /** @internal */ peer: Peer | null;
   private readonly owner: PeerOwner;
-  /** Received packets in `queue[queueHead..queueTail)`; the array keeps its capacity when drained. */
-  private readonly queue: Array<QueuedPacket | undefined> = [];
+  /**
+   * Received packets in `queue[queueHead..queueTail)`, their flags and channels at the same
+   * indexes (no object per packet); the arrays keep their capacity when drained.
+   */
+  private readonly queue: Array<Uint8Array | undefined> = [];
+  private readonly queueFlags: number[] = [];
+  private readonly queueChannels: number[] = [];
   private queueHead = 0;
   private queueTail = 0;
   private packetError: ENetErrorCode | 'OK' = 'OK';
@@ -87,9 +86,16 @@ export class ENetPacketPeer {
 
   /** @internal Appends a received packet to this peer's queue. */
   pushPacket(data: Uint8Array, flags: number, channel: number): void {
-    if (this.queueTail < this.queue.length) this.queue[this.queueTail] = { data, flags, channel };
-    else this.queue.push({ data, flags, channel });
-    this.queueTail++;
+    const i = this.queueTail++;
+    if (i < this.queue.length) {
+      this.queue[i] = data;
+      this.queueFlags[i] = flags;
+      this.queueChannels[i] = channel;
+    } else {
+      this.queue.push(data);
+      this.queueFlags.push(flags);
+      this.queueChannels.push(channel);
+    }
   }
 
   /** True while the wrapper is attached to a connection slot. */
@@ -236,21 +242,24 @@ export class ENetPacketPeer {
       this.packetError = 'ERR_UNAVAILABLE';
       return new Uint8Array(0);
     }
-    const p = this.queue[this.queueHead]!;
-    this.queue[this.queueHead++] = undefined;
+    const i = this.queueHead++;
+    const data = this.queue[i]!;
+    this.queue[i] = undefined;
+    this.lastFlags = this.queueFlags[i]!;
+    this.lastChannel = this.queueChannels[i]!;
     if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
       this.queueTail = 0;
-      if (this.queue.length > 4096) this.queue.length = 0;
+      if (this.queue.length > 4096) this.queue.length = this.queueFlags.length = this.queueChannels.length = 0;
     } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queueTail) {
       this.queue.splice(0, this.queueHead);
+      this.queueFlags.splice(0, this.queueHead);
+      this.queueChannels.splice(0, this.queueHead);
       this.queueTail -= this.queueHead;
       this.queueHead = 0;
     }
-    this.lastFlags = p.flags;
-    this.lastChannel = p.channel;
     this.packetError = 'OK';
-    return p.data;
+    return data;
   }
 
   /** The error of the last getPacket(): 'OK', 'ERR_UNCONFIGURED' or 'ERR_UNAVAILABLE'. */
@@ -263,8 +272,7 @@ export class ENetPacketPeer {
    * Returns 0 when the queue is empty (Godot prints an error).
    */
   getPacketFlags(): number {
-    const p = this.queue[this.queueHead];
-    return p ? p.flags : 0;
+    return this.queueHead < this.queueTail ? this.queueFlags[this.queueHead]! : 0;
   }
 
   /** Channel of the packet last returned by getPacket() (beyond Godot). */

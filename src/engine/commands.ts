@@ -60,4 +60,26 @@ export class IncomingCommand implements ListNode {
     this.packet = packet;
     this.totalLength = totalLength;
   }
+
+  /** Makes a used command as new, for `packet` (reuse spares the garbage collector one object per packet). */
+  renew(packet: Uint8Array, totalLength: number): void {
+    this.listNext = this;
+    this.listPrev = this;
+    this.commandNumber = 0;
+    this.channelID = 0;
+    this.reliableSequenceNumber = 0;
+    this.unreliableSequenceNumber = 0;
+    this.fragmentCount = 0;
+    this.fragmentsRemaining = 0;
+    this.fragments = null;
+    this.packet = packet;
+    this.totalLength = totalLength;
+    this.pieces = null;
+    this.pieceOffsets = null;
+    this.chunk = null;
+    this.chunkUsed = 0;
+    this.receivedBytes = 0;
+    this.reserved = 0;
+    this.packetFlags = 0;
+  }
 }

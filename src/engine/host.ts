@@ -16,11 +16,15 @@ import {
 import { timeDifference } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
+import { IncomingCommand } from './commands.js';
 import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
 import { bandwidthThrottle } from './bandwidth-throttle.js';
 import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
+
+/** Incoming commands kept for reuse at most. */
+const INCOMING_POOL_SIZE = 1024;
 
 /** Where the engine hands the datagrams it wants sent. The buffer belongs to the receiver. */
 export type DatagramSink = (data: Uint8Array, address: string, port: number) => void;
@@ -122,6 +126,8 @@ export class Host {
     packetFlags: 0,
   };
   private readonly dispatchQueue: Peer[] = [];
+  /** Incoming commands handed out to the application, kept for reuse. */
+  private readonly incomingPool: IncomingCommand[] = [];
   private dispatchHead = 0;
   /** Peers with something new to send since the last pass. */
   private readonly sendQueue: Peer[] = [];
@@ -148,6 +154,14 @@ export class Host {
     this.peers = [];
     for (let i = 0; i < options.peerCount; i++) this.peers.push(new Peer(this, i));
     this.markedForSend = new Uint8Array(options.peerCount);
+  }
+
+  /** An incoming command for `packet`: a reused one when the pool has one. */
+  newIncomingCommand(packet: Uint8Array, totalLength: number): IncomingCommand {
+    const cmd = this.incomingPool.pop();
+    if (cmd === undefined) return new IncomingCommand(packet, totalLength);
+    cmd.renew(packet, totalLength);
+    return cmd;
   }
 
   /** Sets the time for the operations that follow (u32 ms from a monotonic clock). */
@@ -361,7 +375,10 @@ export class Host {
           const cmd = peer.receive();
           if (!cmd) continue;
           if (!peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
-          return this.emit('receive', peer, 0, cmd.channelID, cmd.packet, cmd.packetFlags);
+          const e = this.emit('receive', peer, 0, cmd.channelID, cmd.packet, cmd.packetFlags);
+          // Nothing refers to a command once its packet is handed out.
+          if (this.incomingPool.length < INCOMING_POOL_SIZE) this.incomingPool.push(cmd);
+          return e;
         }
         default:
           continue;

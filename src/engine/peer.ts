@@ -28,7 +28,7 @@ import {
 } from '../protocol/constants.js';
 import { PeerState } from '../protocol/peer-state.js';
 import { Channel } from './channel.js';
-import { IncomingCommand, OutgoingCommand } from './commands.js';
+import { type IncomingCommand, OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';
 
@@ -646,7 +646,7 @@ export class Peer {
         return discard;
     }
     if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
-    const cmd = new IncomingCommand(payload ?? EMPTY, length);
+    const cmd = this.host.newIncomingCommand(payload ?? EMPTY, length);
     cmd.commandNumber = commandNumber;
     cmd.channelID = channelID;
     cmd.reliableSequenceNumber = reliableSequenceNumber;
