@@ -91,6 +91,12 @@ export function isSequence(list: List<IncomingCommand>, n: ListNode, rel: number
   return c.reliableSequenceNumber === rel && c.unreliableSequenceNumber === unrel;
 }
 
+/**
+ * Bytes a peer may have waiting (received, not yet taken by the application) before unreliable
+ * packets that would wait behind a missing reliable one are dropped rather than queued.
+ */
+const WAITING_UNRELIABLE_BACKLOG = 256 * 1024;
+
 /** Bytes of fragment storage allocated at a time per reassembly. */
 const REASSEMBLY_CHUNK = 64 * 1024;
 
@@ -634,6 +640,11 @@ export class Peer {
       case Command.SEND_UNRELIABLE:
       case Command.SEND_UNRELIABLE_FRAGMENT: {
         if (reliableSequenceNumber === incomingRel && unreliableSequenceNumber <= channel.incomingUnreliableSequenceNumber) return discard;
+        // An unreliable packet that must wait for a reliable one still missing is dropped once the
+        // peer has a backlog: under a flood, retransmissions of the missing packet are lost too,
+        // and such packets piled up by the hundred thousand (and the garbage collector with them).
+        if (reliableSequenceNumber !== incomingRel && fragmentCount === 0 && this.totalWaitingData >= WAITING_UNRELIABLE_BACKLOG)
+          return discard;
         const list = channel.incomingUnreliableCommands;
         insertAfter = seekUnreliable(list, incomingRel, reliableSequenceNumber, unreliableSequenceNumber, true);
         if (isSequence(list, insertAfter, reliableSequenceNumber, unreliableSequenceNumber)) return discard;

@@ -486,14 +486,19 @@ function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number):
   return OK;
 }
 
-const sliceBytes = Uint8Array.prototype.slice;
+/** Payloads up to this size are copied byte by byte (no view object, small arrays on V8's heap). */
+const SMALL_PAYLOAD = 128;
 
 /**
  * A received payload the application may keep: copied out of the datagram, whose buffer the
- * transport reuses (TypedArray slice copies; small ones live on V8's heap).
+ * transport reuses, into a plain Uint8Array (slicing the Buffer would make a Buffer, whose every
+ * allocation is an external backing store the garbage collector must track: 40 % GC in B1).
  */
 function copyPayload(data: Buffer, pos: number, length: number): Uint8Array {
-  return sliceBytes.call(data, pos, pos + length);
+  const copy = new Uint8Array(length);
+  if (length <= SMALL_PAYLOAD) for (let i = 0; i < length; i++) copy[i] = data[pos + i]!;
+  else copy.set(data.subarray(pos, pos + length));
+  return copy;
 }
 
 /** Common checks of SEND_* commands: channel, state, length inside the datagram and under the host maximum. */

@@ -4,6 +4,8 @@ import { connectedPair, payload } from './harness.js';
 import { SimulatedNetwork } from '../../src/transport/simulated-network.js';
 import { PeerState } from '../../src/api/enums.js';
 import { decodeDatagram } from '../../src/protocol/codec.js';
+import { Command } from '../../src/protocol/constants.js';
+import { DISCARDED } from '../../src/engine/peer.js';
 
 const RELIABLE = 1;
 /** Byte equality whatever the view type (the engine hands out Buffers). */
@@ -243,4 +245,31 @@ test('packet throttle falls under loss and recovers; packet loss statistic rises
   net.setConditions({ latencyMs: 20 });
   send(20_000);
   assert.equal(clientPeer.packetThrottle, 32, 'throttle recovered');
+});
+
+test('unreliable packets waiting behind a missing reliable one stop queueing once the peer has a 256 KiB backlog', () => {
+  const { serverPeer } = connectedPair();
+  const channel = serverPeer.channel(0);
+  const ahead = (channel.incomingReliableSequenceNumber + 1) & 0xffff;
+  let queued = 0;
+  let discarded = 0;
+  for (let i = 1; i <= 10000; i++) {
+    const r = serverPeer.queueIncomingCommand(Command.SEND_UNRELIABLE, 0, ahead, i, new Uint8Array(64), 64, 0, 0);
+    if (r === DISCARDED) discarded++;
+    else if (r !== null) queued++;
+  }
+  assert.equal(queued, (256 * 1024) / 64);
+  assert.equal(discarded, 10000 - queued);
+  // Packets that need no missing reliable one are still taken.
+  const now = serverPeer.queueIncomingCommand(
+    Command.SEND_UNRELIABLE,
+    0,
+    channel.incomingReliableSequenceNumber,
+    1,
+    new Uint8Array(64),
+    64,
+    0,
+    0,
+  );
+  assert.ok(now !== null && now !== DISCARDED);
 });
