@@ -60,7 +60,20 @@ const enum Layout {
    * linking a found symbol is the same store whether it goes there or to a symbol's parent.
    */
   PredictedCell = Nodes * Stride + Links,
+  /**
+   * The root context's counts, kept per value rather than in its symbol tree: a Fenwick tree
+   * (words RootTree + 1 ... + 256) over the 256 values, each weighing the minimum plus its count,
+   * so that a value's `under` and the value at a frequency take at most 8 steps, as its update.
+   */
+  RootTree = (Nodes + 1) * Stride,
+  /** Per value: its root symbol, 0 while it has none (bits 0-15) | its count there (16-31). */
+  RootSymbols = RootTree + 257,
+  /** Words in the model. */
+  Size = RootSymbols + 256,
 }
+
+/** The root's Fenwick tree when every value weighs 1 (no symbol yet): word i covers i & -i values. */
+const EMPTY_ROOT_TREE = Int32Array.from({ length: 257 }, (_, i) => i & -i);
 
 // Results of the searches besides the symbol they return (module state: no allocation, no `this`).
 /** The coding interval's start for the symbol found, before its update. */
@@ -76,12 +89,14 @@ function createSymbol(model: Int32Array, node: number, value: number, count: num
   model[node + Layout.Links] = 0;
 }
 
-/** Starts a model: just the root context. Returns the next free node. */
+/** Starts a model: just the root context, no value counted. Returns the next free node. */
 function createRoot(model: Int32Array): number {
   model[Layout.Root + Layout.Shape] = 0;
   model[Layout.Root + Layout.Children] = 0;
   model[Layout.Root + Layout.Context] = Model.ContextEscapeMinimum << 16;
   model[Layout.Root + Layout.Links] = (Model.ContextEscapeMinimum + 256 * Model.ContextSymbolMinimum) << 16;
+  model.set(EMPTY_ROOT_TREE, Layout.RootTree);
+  model.fill(0, Layout.RootSymbols, Layout.RootSymbols + 256);
   return Layout.Stride;
 }
 
@@ -91,33 +106,32 @@ function link(model: Int32Array, cell: number, symbol: number): void {
 }
 
 /**
- * Finds `value` in context `context`, counting it by `increment`, or creates it at node `free`.
- * Returns the symbol (`free` when created) and leaves its interval before the update in
- * foundUnder / foundCount. `minimum` is the count every value has there (1 in the root, else 0).
+ * Finds `value` in subcontext `context`, counting it, or creates it at node `free`. Returns the
+ * symbol (`free` when created) and leaves its interval before the update in foundUnder / foundCount.
  */
-function findOrInsert(model: Int32Array, context: number, value: number, increment: number, minimum: number, free: number): number {
+function findOrInsert(model: Int32Array, context: number, value: number, free: number): number {
   const head = model[context + Layout.Context]!;
   let node = head & Layout.LowMask;
-  let under = value * minimum;
-  foundCount = minimum;
+  foundCount = 0;
   if (node === 0) {
-    createSymbol(model, free, value, increment);
+    createSymbol(model, free, value, Model.SubcontextSymbolDelta);
     model[context + Layout.Context] = head | free;
-    foundUnder = under;
+    foundUnder = 0;
     return free;
   }
+  let under = 0;
   for (;;) {
     const shape = model[node + Layout.Shape]!;
     const nodeValue = shape & 0xff;
     if (value < nodeValue) {
-      model[node + Layout.Shape] = (shape + increment * Layout.HighOne) | 0;
+      model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * Layout.HighOne) | 0;
       const children = model[node + Layout.Children]!;
       const left = children & Layout.LowMask;
       if (left !== 0) {
         node = left;
         continue;
       }
-      createSymbol(model, free, value, increment);
+      createSymbol(model, free, value, Model.SubcontextSymbolDelta);
       model[node + Layout.Children] = children | free;
       break;
     }
@@ -129,17 +143,39 @@ function findOrInsert(model: Int32Array, context: number, value: number, increme
         node = right;
         continue;
       }
-      createSymbol(model, free, value, increment);
+      createSymbol(model, free, value, Model.SubcontextSymbolDelta);
       model[node + Layout.Children] = children | (free << 16);
       break;
     }
     const count = (shape >> 8) & 0xff;
-    foundCount = minimum + count;
+    foundCount = count;
     foundUnder = (under + (shape >>> 16) - count) & 0xffff;
-    model[node + Layout.Shape] = (shape + increment * (Layout.HighOne + Layout.CountOne)) | 0;
+    model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * (Layout.HighOne + Layout.CountOne)) | 0;
     return node;
   }
   foundUnder = under & 0xffff;
+  return free;
+}
+
+/** The root context's `under` for `value`: what all smaller values weigh there. */
+function rootUnder(model: Int32Array, value: number): number {
+  let under = 0;
+  for (let i = value; i > 0; i &= i - 1) under += model[Layout.RootTree + i]!;
+  return under;
+}
+
+/**
+ * Counts `value` in the root context, creating its symbol at node `free` if it has none. Returns
+ * the symbol and leaves the value's count there before the update in foundCount.
+ */
+function countRootValue(model: Int32Array, value: number, free: number): number {
+  for (let i = value + 1; i <= 256; i += i & -i) model[Layout.RootTree + i] += Model.ContextSymbolDelta;
+  const entry = model[Layout.RootSymbols + value]!;
+  foundCount = Model.ContextSymbolMinimum + (entry >>> 16);
+  model[Layout.RootSymbols + value] = (entry + Model.ContextSymbolDelta * Layout.HighOne) | 0;
+  if ((entry & Layout.LowMask) !== 0) return entry & Layout.LowMask;
+  createSymbol(model, free, value, Model.ContextSymbolDelta);
+  model[Layout.RootSymbols + value] |= free;
   return free;
 }
 
@@ -161,15 +197,34 @@ function rescaleTree(model: Int32Array, first: number): number {
   }
 }
 
-/** Halves a context's counts and escapes and rebuilds its total. */
-function rescale(model: Int32Array, context: number, minimum: number): void {
+/** Halves a subcontext's counts and escapes and rebuilds its total. */
+function rescale(model: Int32Array, context: number): void {
   const head = model[context + Layout.Context]!;
   const symbols = head & Layout.LowMask;
   const total = symbols !== 0 ? rescaleTree(model, symbols) : 0;
   const escapes = (head >>> 16) - ((head >>> 16) >> 1);
   model[context + Layout.Context] = symbols | (escapes << 16);
   const links = model[context + Layout.Links]!;
-  model[context + Layout.Links] = (links & Layout.LowMask) | (((total + escapes + 256 * minimum) & 0xffff) << 16);
+  model[context + Layout.Links] = (links & Layout.LowMask) | (((total + escapes) & 0xffff) << 16);
+}
+
+/** The same for the root context, whose counts are per value. */
+function rescaleRoot(model: Int32Array): void {
+  let total = 0;
+  for (let value = 0; value < 256; value++) {
+    const entry = model[Layout.RootSymbols + value]!;
+    const count = (entry >>> 16) - ((entry >>> 16) >> 1);
+    model[Layout.RootSymbols + value] = (entry & Layout.LowMask) | (count << 16);
+    model[Layout.RootTree + value + 1] = Model.ContextSymbolMinimum + count;
+    total += count;
+  }
+  for (let i = 1; i < 256; i++) {
+    const parent = i + (i & -i);
+    if (parent <= 256) model[Layout.RootTree + parent] += model[Layout.RootTree + i]!;
+  }
+  const escapes = (model[Layout.Root + Layout.Context]! >>> 16) - ((model[Layout.Root + Layout.Context]! >>> 16) >> 1);
+  model[Layout.Root + Layout.Context] = escapes << 16;
+  model[Layout.Root + Layout.Links] = ((total + escapes + 256 * Model.ContextSymbolMinimum) & 0xffff) << 16;
 }
 
 /**
@@ -184,14 +239,14 @@ function countSubcontextSymbol(model: Int32Array, context: number, count: number
   }
   const links = (model[context + Layout.Links]! + grow * Layout.HighOne) | 0;
   model[context + Layout.Links] = links;
-  if (count > Model.SubcontextCountLimit || links >>> 16 > Model.TotalLimit) rescale(model, context, 0);
+  if (count > Model.SubcontextCountLimit || links >>> 16 > Model.TotalLimit) rescale(model, context);
 }
 
 /** The same for the root context. */
 function countRootSymbol(model: Int32Array, count: number): void {
   const links = (model[Layout.Root + Layout.Links]! + Model.ContextSymbolDelta * Layout.HighOne) | 0;
   model[Layout.Root + Layout.Links] = links;
-  if (count > Model.RootCountLimit || links >>> 16 > Model.TotalLimit) rescale(model, Layout.Root, Model.ContextSymbolMinimum);
+  if (count > Model.RootCountLimit || links >>> 16 > Model.TotalLimit) rescaleRoot(model);
 }
 
 // The coders keep C's unsigned 32-bit `low` and `range` as int32 locals (same bits): `>>> 0`
@@ -213,9 +268,8 @@ function compressWith(model: Int32Array, input: Uint8Array, output: Uint8Array):
     // From the longest context down to the root, which always codes the symbol.
     for (let context = predicted; ; context = model[context + Layout.Links]! & Layout.LowMask) {
       const isRoot = context === Layout.Root;
-      const symbol = isRoot
-        ? findOrInsert(model, Layout.Root, value, Model.ContextSymbolDelta, Model.ContextSymbolMinimum, free)
-        : findOrInsert(model, context, value, Model.SubcontextSymbolDelta, 0, free);
+      if (isRoot) foundUnder = rootUnder(model, value);
+      const symbol = isRoot ? countRootValue(model, value, free) : findOrInsert(model, context, value, free);
       if (symbol === free) free += Layout.Stride;
       link(model, cell, symbol);
       cell = symbol + Layout.Links;
@@ -342,64 +396,22 @@ function decompressWith(model: Int32Array, input: Uint8Array, output: Uint8Array
       if (range === 0) return 0;
       const target = (((code - low) >>> 0) / (range >>> 0)) & 0xffff;
       if (target < escapes) return written; // the end of the data
-      const frequency = target - escapes;
-      count = Model.ContextSymbolMinimum;
-      let node = model[Layout.Root + Layout.Context]! & Layout.LowMask;
-      if (node === 0) {
-        if (frequency > 0xff) return 0;
-        value = frequency;
-        under = frequency;
-        found = free;
-        free += Layout.Stride;
-        createSymbol(model, found, value, Model.ContextSymbolDelta);
-        model[Layout.Root + Layout.Context] |= found;
-      } else {
-        under = 0;
-        for (;;) {
-          const shape = model[node + Layout.Shape]!;
-          const nodeValue = shape & 0xff;
-          const before = ((shape >> 8) & 0xff) + Model.ContextSymbolMinimum;
-          const after = (under + (shape >>> 16) + (nodeValue + 1) * Model.ContextSymbolMinimum) & 0xffff;
-          if (frequency >= after) {
-            under = (under + (shape >>> 16)) & 0xffff;
-            const children = model[node + Layout.Children]!;
-            if (children >>> 16 !== 0) {
-              node = children >>> 16;
-              continue;
-            }
-            value = nodeValue + 1 + (frequency - after);
-            if (value > 0xff) return 0;
-            under = frequency;
-            found = free;
-            free += Layout.Stride;
-            createSymbol(model, found, value, Model.ContextSymbolDelta);
-            model[node + Layout.Children] = children | (found << 16);
-            break;
-          }
-          if (frequency < after - before) {
-            model[node + Layout.Shape] = (shape + Model.ContextSymbolDelta * Layout.HighOne) | 0;
-            const children = model[node + Layout.Children]!;
-            if ((children & Layout.LowMask) !== 0) {
-              node = children & Layout.LowMask;
-              continue;
-            }
-            value = nodeValue - 1 - (after - before - frequency - 1);
-            if (value < 0) return 0;
-            under = frequency;
-            found = free;
-            free += Layout.Stride;
-            createSymbol(model, found, value, Model.ContextSymbolDelta);
-            model[node + Layout.Children] = children | found;
-            break;
-          }
-          value = nodeValue;
-          count = before;
-          under = (after - before) & 0xffff;
-          model[node + Layout.Shape] = (shape + Model.ContextSymbolDelta * (Layout.HighOne + Layout.CountOne)) | 0;
-          found = node;
-          break;
+      // The value whose interval holds the frequency: descend the Fenwick tree.
+      let rest = target - escapes;
+      if (rest >= model[Layout.RootTree + 256]!) return 0;
+      let position = 0;
+      for (let step = 128; step > 0; step >>= 1) {
+        const weight = model[Layout.RootTree + position + step]!;
+        if (weight <= rest) {
+          position += step;
+          rest -= weight;
         }
       }
+      value = position;
+      under = target - escapes - rest;
+      found = countRootValue(model, value, free);
+      if (found === free) free += Layout.Stride;
+      count = foundCount;
       under += escapes;
     }
     // Take the symbol's interval out of the code.
@@ -418,13 +430,13 @@ function decompressWith(model: Int32Array, input: Uint8Array, output: Uint8Array
     else {
       const links = (model[context + Layout.Links]! + Model.SubcontextSymbolDelta * Layout.HighOne) | 0;
       model[context + Layout.Links] = links;
-      if (count > Model.SubcontextCountLimit || links >>> 16 > Model.TotalLimit) rescale(model, context, 0);
+      if (count > Model.SubcontextCountLimit || links >>> 16 > Model.TotalLimit) rescale(model, context);
     }
     // Add the symbol to every context that escaped, exactly as the encoder did.
     model[Layout.PredictedCell] = predicted;
     let cell = Layout.PredictedCell as number;
     for (let patch = predicted; patch !== context; patch = model[patch + Layout.Links]! & Layout.LowMask) {
-      const symbol = findOrInsert(model, patch, value, Model.SubcontextSymbolDelta, 0, free);
+      const symbol = findOrInsert(model, patch, value, free);
       if (symbol === free) free += Layout.Stride;
       link(model, cell, symbol);
       cell = symbol + Layout.Links;
@@ -450,8 +462,8 @@ function decompressWith(model: Int32Array, input: Uint8Array, output: Uint8Array
  * per call. Never throws: corrupt input decompresses to 0.
  */
 export class RangeCoder implements Compressor {
-  /** The pool plus the spare node of Layout.PredictedCell. */
-  private readonly model = new Int32Array((Layout.Nodes + 1) * Layout.Stride);
+  /** The pool, the spare node of Layout.PredictedCell and the root's counts. */
+  private readonly model = new Int32Array(Layout.Size);
 
   compress(input: Uint8Array, output: Uint8Array): number {
     if (input.length === 0) return 0;
