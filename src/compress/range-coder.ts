@@ -75,10 +75,7 @@ const enum Layout {
 /** The root's Fenwick tree when every value weighs 1 (no symbol yet): word i covers i & -i values. */
 const EMPTY_ROOT_TREE = Int32Array.from({ length: 257 }, (_, i) => i & -i);
 
-// Results of the searches besides the symbol they return (module state: no allocation, no `this`).
-/** The coding interval's start for the symbol found, before its update. */
-let foundUnder = 0;
-/** Its count before the update (the minimum when it was just created). */
+/** countRootValue's second result: the value's count in the root before the update (module state: no allocation). */
 let foundCount = 0;
 
 /** Writes a fresh symbol at `node`. */
@@ -103,58 +100,6 @@ function createRoot(model: Int32Array): number {
 /** Hangs `symbol` under `cell` (a Links word): sets its parent half. */
 function link(model: Int32Array, cell: number, symbol: number): void {
   model[cell] = (model[cell]! & Layout.HighClear) | symbol;
-}
-
-/**
- * Finds `value` in subcontext `context`, counting it, or creates it at node `free`. Returns the
- * symbol (`free` when created) and leaves its interval before the update in foundUnder / foundCount.
- */
-function findOrInsert(model: Int32Array, context: number, value: number, free: number): number {
-  const head = model[context + Layout.Context]!;
-  let node = head & Layout.LowMask;
-  foundCount = 0;
-  if (node === 0) {
-    createSymbol(model, free, value, Model.SubcontextSymbolDelta);
-    model[context + Layout.Context] = head | free;
-    foundUnder = 0;
-    return free;
-  }
-  let under = 0;
-  for (;;) {
-    const shape = model[node + Layout.Shape]!;
-    const nodeValue = shape & 0xff;
-    if (value < nodeValue) {
-      model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * Layout.HighOne) | 0;
-      const children = model[node + Layout.Children]!;
-      const left = children & Layout.LowMask;
-      if (left !== 0) {
-        node = left;
-        continue;
-      }
-      createSymbol(model, free, value, Model.SubcontextSymbolDelta);
-      model[node + Layout.Children] = children | free;
-      break;
-    }
-    if (value > nodeValue) {
-      under += shape >>> 16;
-      const children = model[node + Layout.Children]!;
-      const right = children >>> 16;
-      if (right !== 0) {
-        node = right;
-        continue;
-      }
-      createSymbol(model, free, value, Model.SubcontextSymbolDelta);
-      model[node + Layout.Children] = children | (free << 16);
-      break;
-    }
-    const count = (shape >> 8) & 0xff;
-    foundCount = count;
-    foundUnder = (under + (shape >>> 16) - count) & 0xffff;
-    model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * (Layout.HighOne + Layout.CountOne)) | 0;
-    return node;
-  }
-  foundUnder = under & 0xffff;
-  return free;
 }
 
 /** The root context's `under` for `value`: what all smaller values weigh there. */
@@ -268,18 +213,60 @@ function compressWith(model: Int32Array, input: Uint8Array, output: Uint8Array):
     // From the longest context down to the root, which always codes the symbol.
     for (let context = predicted; ; context = model[context + Layout.Links]! & Layout.LowMask) {
       const isRoot = context === Layout.Root;
-      if (isRoot) foundUnder = rootUnder(model, value);
-      const symbol = isRoot ? countRootValue(model, value, free) : findOrInsert(model, context, value, free);
+      let symbol = free;
+      let under = 0;
+      let count = 0;
+      if (isRoot) {
+        under = rootUnder(model, value);
+        symbol = countRootValue(model, value, free);
+        count = foundCount;
+      } else {
+        // findOrInsert, written out here: V8 would not inline it at every call site.
+        const head = model[context + Layout.Context]!;
+        let node = head & Layout.LowMask;
+        if (node === 0) model[context + Layout.Context] = head | free;
+        else
+          for (;;) {
+            const shape = model[node + Layout.Shape]!;
+            const nodeValue = shape & 0xff;
+            if (value < nodeValue) {
+              model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * Layout.HighOne) | 0;
+              const children = model[node + Layout.Children]!;
+              if ((children & Layout.LowMask) !== 0) {
+                node = children & Layout.LowMask;
+                continue;
+              }
+              model[node + Layout.Children] = children | free;
+              break;
+            }
+            if (value > nodeValue) {
+              under += shape >>> 16;
+              const children = model[node + Layout.Children]!;
+              if (children >>> 16 !== 0) {
+                node = children >>> 16;
+                continue;
+              }
+              model[node + Layout.Children] = children | (free << 16);
+              break;
+            }
+            count = (shape >> 8) & 0xff;
+            under += (shape >>> 16) - count;
+            model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * (Layout.HighOne + Layout.CountOne)) | 0;
+            symbol = node;
+            break;
+          }
+        under &= 0xffff;
+        if (symbol === free) createSymbol(model, free, value, Model.SubcontextSymbolDelta);
+      }
       if (symbol === free) free += Layout.Stride;
       link(model, cell, symbol);
       cell = symbol + Layout.Links;
-      const count = foundCount;
       const escapes = model[context + Layout.Context]! >>> 16;
       const total = model[context + Layout.Links]! >>> 16;
       let codeUnder = 0;
       let codeCount = 0;
       if (count > 0) {
-        codeUnder = escapes + foundUnder;
+        codeUnder = escapes + under;
         codeCount = count;
       } else if (escapes > 0 && escapes < total) codeCount = escapes;
       if (codeCount > 0) {
@@ -402,10 +389,9 @@ function decompressWith(model: Int32Array, input: Uint8Array, output: Uint8Array
       let position = 0;
       for (let step = 128; step > 0; step >>= 1) {
         const weight = model[Layout.RootTree + position + step]!;
-        if (weight <= rest) {
-          position += step;
-          rest -= weight;
-        }
+        const taken = (weight - rest - 1) >> 31; // -1 when weight <= rest (branch-free: unpredictable)
+        position += step & taken;
+        rest -= weight & taken;
       }
       value = position;
       under = target - escapes - rest;
@@ -436,11 +422,47 @@ function decompressWith(model: Int32Array, input: Uint8Array, output: Uint8Array
     model[Layout.PredictedCell] = predicted;
     let cell = Layout.PredictedCell as number;
     for (let patch = predicted; patch !== context; patch = model[patch + Layout.Links]! & Layout.LowMask) {
-      const symbol = findOrInsert(model, patch, value, free);
-      if (symbol === free) free += Layout.Stride;
+      // findOrInsert, written out here as in the encoder (only the count is needed).
+      let symbol = free;
+      let patchCount = 0;
+      const head = model[patch + Layout.Context]!;
+      let node = head & Layout.LowMask;
+      if (node === 0) model[patch + Layout.Context] = head | free;
+      else
+        for (;;) {
+          const shape = model[node + Layout.Shape]!;
+          const nodeValue = shape & 0xff;
+          if (value < nodeValue) {
+            model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * Layout.HighOne) | 0;
+            const children = model[node + Layout.Children]!;
+            if ((children & Layout.LowMask) !== 0) {
+              node = children & Layout.LowMask;
+              continue;
+            }
+            model[node + Layout.Children] = children | free;
+            break;
+          }
+          const children = model[node + Layout.Children]!;
+          if (value > nodeValue) {
+            if (children >>> 16 !== 0) {
+              node = children >>> 16;
+              continue;
+            }
+            model[node + Layout.Children] = children | (free << 16);
+            break;
+          }
+          patchCount = (shape >> 8) & 0xff;
+          model[node + Layout.Shape] = (shape + Model.SubcontextSymbolDelta * (Layout.HighOne + Layout.CountOne)) | 0;
+          symbol = node;
+          break;
+        }
+      if (symbol === free) {
+        createSymbol(model, free, value, Model.SubcontextSymbolDelta);
+        free += Layout.Stride;
+      }
       link(model, cell, symbol);
       cell = symbol + Layout.Links;
-      countSubcontextSymbol(model, patch, foundCount);
+      countSubcontextSymbol(model, patch, patchCount);
     }
     link(model, cell, found);
     predicted = model[Layout.PredictedCell]! & Layout.LowMask;
