@@ -61,9 +61,10 @@ const enum Layout {
    */
   PredictedCell = Nodes * Stride + Links,
   /**
-   * The root context's counts, kept per value rather than in its symbol tree: a Fenwick tree
+   * The root context's counts, kept per value instead of in a symbol tree: a Fenwick tree
    * (words RootTree + 1 ... + 256) over the 256 values, each weighing the minimum plus its count,
    * so that a value's `under` and the value at a frequency take at most 8 steps, as its update.
+   * The coded numbers are C's; the root's `symbols` and its symbols' Shape words go unused.
    */
   RootTree = (Nodes + 1) * Stride,
   /** Per value: its root symbol, 0 while it has none (bits 0-15) | its count there (16-31). */
