@@ -33,6 +33,7 @@ import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js'
 import type { Host } from './host.js';
 
 const EMPTY = new Uint8Array(0);
+const sliceBytes = Uint8Array.prototype.slice;
 
 /** Result of queueing an incoming command: queued, discarded (harmless), or refused (abort the datagram). */
 export const DISCARDED: unique symbol = Symbol('discarded');
@@ -602,9 +603,10 @@ export class Peer {
 
   /**
    * Queues a received data command for ordering/delivery (enet_peer_queue_incoming_command).
-   * `payload` is the packet, or null for the first fragment of a packet of `length` bytes (the
-   * fragments are kept as they arrive and assembled when the last one is in, so memory follows
-   * what was received, not what a datagram claims).
+   * The packet is copied from `source` (its `length` bytes at `sourceOffset`) once the command
+   * is queued, so a discarded one costs no copy; `source` is null for the first fragment of a
+   * packet of `length` bytes (the fragments are kept as they arrive and assembled when the last
+   * one is in, so memory follows what was received, not what a datagram claims).
    * Returns the queued command, DISCARDED, or null when the datagram must be aborted.
    */
   queueIncomingCommand(
@@ -612,7 +614,8 @@ export class Peer {
     channelID: number,
     reliableSequenceNumber: number,
     unreliableSequenceNumber: number,
-    payload: Uint8Array | null,
+    source: Uint8Array | null,
+    sourceOffset: number,
     length: number,
     packetFlags: number,
     fragmentCount: number,
@@ -657,7 +660,10 @@ export class Peer {
         return discard;
     }
     if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
-    const cmd = this.host.newIncomingCommand(payload ?? EMPTY, length);
+    const cmd = this.host.newIncomingCommand(
+      source === null ? EMPTY : sliceBytes.call(source, sourceOffset, sourceOffset + length),
+      length,
+    );
     cmd.commandNumber = commandNumber;
     cmd.channelID = channelID;
     cmd.reliableSequenceNumber = reliableSequenceNumber;

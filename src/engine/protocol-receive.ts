@@ -137,6 +137,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
     peer.incomingDataTotal += end - begin;
     host.markForSend(peer);
   }
+  usePayloadSource(data);
 
   const sentTime = flags & HEADER_FLAG_SENT_TIME ? data.readUInt16BE(begin + 2) : -1;
   let pos = begin + headerSize;
@@ -180,7 +181,6 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         result = handleSendPayload(
           host,
           peer!,
-          data,
           end,
           pos,
           length,
@@ -199,7 +199,6 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         result = handleSendPayload(
           host,
           peer!,
-          data,
           end,
           pos,
           length,
@@ -486,19 +485,22 @@ function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number):
   return OK;
 }
 
-/** Payloads up to this size are copied byte by byte (no view object, small arrays on V8's heap). */
-const SMALL_PAYLOAD = 128;
-
 /**
- * A received payload the application may keep: copied out of the datagram, whose buffer the
- * transport reuses, into a plain Uint8Array (slicing the Buffer would make a Buffer, whose every
- * allocation is an external backing store the garbage collector must track: 40 % GC in B1).
+ * A plain Uint8Array over the bytes of the datagram being handled, which queued payloads are
+ * sliced from (slicing the Buffer itself would make a Buffer, each an external backing store the
+ * garbage collector must track; a plain slice of 64 bytes or less lives on V8's heap). Set by
+ * handleDatagram for the duration of one datagram.
  */
-function copyPayload(data: Buffer, pos: number, length: number): Uint8Array {
-  const copy = new Uint8Array(length);
-  if (length <= SMALL_PAYLOAD) for (let i = 0; i < length; i++) copy[i] = data[pos + i]!;
-  else copy.set(data.subarray(pos, pos + length));
-  return copy;
+let payloadSource: Uint8Array = new Uint8Array(0);
+/** The Buffer payloadSource views (receive batches reuse one buffer, so it rarely changes). */
+let payloadSourceOf: Buffer | null = null;
+const decompressedSource = new Uint8Array(decompressedScratch.buffer, decompressedScratch.byteOffset, decompressedScratch.length);
+
+/** Points payloadSource at `data`'s bytes. */
+function usePayloadSource(data: Buffer): void {
+  if (data === payloadSourceOf) return;
+  payloadSourceOf = data;
+  payloadSource = data === decompressedScratch ? decompressedSource : new Uint8Array(data.buffer, data.byteOffset, data.length);
 }
 
 /** Common checks of SEND_* commands: channel, state, length inside the datagram and under the host maximum. */
@@ -509,7 +511,6 @@ function payloadAllowed(host: Host, peer: Peer, end: number, pos: number, length
 function handleSendPayload(
   host: Host,
   peer: Peer,
-  data: Buffer,
   end: number,
   pos: number,
   length: number,
@@ -525,7 +526,8 @@ function handleSendPayload(
     channelID,
     reliableSequenceNumber,
     unreliableSequenceNumber,
-    copyPayload(data, pos, length),
+    payloadSource,
+    pos,
     length,
     packetFlags,
     0,
@@ -555,16 +557,7 @@ function handleSendUnsequenced(
   } else if (peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) {
     return OK;
   }
-  const r = peer.queueIncomingCommand(
-    Command.SEND_UNSEQUENCED,
-    channelID,
-    0,
-    0,
-    copyPayload(data, pos, length),
-    length,
-    PACKET_FLAG_UNSEQUENCED,
-    0,
-  );
+  const r = peer.queueIncomingCommand(Command.SEND_UNSEQUENCED, channelID, 0, 0, payloadSource, pos, length, PACKET_FLAG_UNSEQUENCED, 0);
   if (r === null) return ABORT;
   peer.unsequencedWindow[index >>> 5]! |= 1 << (index & 31);
   return OK;
@@ -629,6 +622,7 @@ function handleSendFragment(
       reliable ? startSequenceNumber : reliableSequenceNumber,
       reliable ? 0 : startSequenceNumber,
       null,
+      0,
       totalLength,
       reliable ? PACKET_FLAG_RELIABLE : PACKET_FLAG_UNRELIABLE_FRAGMENT,
       fragmentCount,

@@ -254,7 +254,7 @@ test('unreliable packets waiting behind a missing reliable one stop queueing onc
   let queued = 0;
   let discarded = 0;
   for (let i = 1; i <= 10000; i++) {
-    const r = serverPeer.queueIncomingCommand(Command.SEND_UNRELIABLE, 0, ahead, i, new Uint8Array(64), 64, 0, 0);
+    const r = serverPeer.queueIncomingCommand(Command.SEND_UNRELIABLE, 0, ahead, i, new Uint8Array(64), 0, 64, 0, 0);
     if (r === DISCARDED) discarded++;
     else if (r !== null) queued++;
   }
@@ -267,6 +267,7 @@ test('unreliable packets waiting behind a missing reliable one stop queueing onc
     channel.incomingReliableSequenceNumber,
     1,
     new Uint8Array(64),
+    0,
     64,
     0,
     0,
