@@ -6,7 +6,7 @@
  * and the legitimate stream arrives complete and in order.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Host, type HostOptions } from '../engine/host.js';
 import type { Compressor } from '../compress/compressor.js';
@@ -14,6 +14,7 @@ import { mulberry32 } from '../transport/link-shaper.js';
 import { PeerState } from '../api/enums.js';
 import { crc32 } from '../protocol/crc32.js';
 import { createCompressor } from '../compress/registry.js';
+import { CAPTURED_DATAGRAMS } from './fuzz-corpus.js';
 
 /** What to fuzz and for how long. */
 export interface FuzzOptions {
@@ -359,7 +360,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   }
 }
 
-/** Loads the captured datagrams of ../shared/vectors (hex in the *.json captures) as a corpus. */
+/** Loads the captured datagrams of a vectors folder (hex in the *.json captures, e.g. test/vectors) as a corpus. */
 export function loadVectorCorpus(dir: string): Uint8Array[] {
   if (!existsSync(dir)) return [];
   const out: Uint8Array[] = [];
@@ -375,20 +376,27 @@ export function loadVectorCorpus(dir: string): Uint8Array[] {
   return out;
 }
 
+/** The captured datagrams compiled into the package (the default corpus when no --vectors folder is given). */
+export function defaultCorpus(): Uint8Array[] {
+  return CAPTURED_DATAGRAMS.map((b) => Buffer.from(b, 'base64'));
+}
+
 async function main(argv: string[]): Promise<number> {
   const arg = (name: string, def: string) => {
     const i = argv.indexOf(name);
     return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : def;
   };
   if (argv.includes('--help')) {
-    console.log('usage: npm run fuzz -- [--count N (default 10000000)] [--seconds S (default 1200)] [--seed N] [--vectors DIR]');
+    console.log(
+      'usage: npm run fuzz -- [--count N (default 10000000)] [--seconds S (default 1200)] [--seed N] [--vectors DIR (default: the captures compiled in)]',
+    );
     return 0;
   }
   const count = Number(arg('--count', '10000000'));
   const seconds = Number(arg('--seconds', '1200'));
   const seed = Number(arg('--seed', String(Date.now() % 100000)));
-  const here = dirname(fileURLToPath(import.meta.url));
-  const corpus = loadVectorCorpus(resolve(arg('--vectors', resolve(here, '..', '..', '..', 'shared', 'vectors'))));
+  const vectors = argv.includes('--vectors') ? arg('--vectors', '') : null;
+  const corpus = vectors !== null ? loadVectorCorpus(resolve(vectors)) : defaultCorpus();
 
   const variants: Array<[string, FuzzOptions]> = [
     ['plain', { count: 0 }],

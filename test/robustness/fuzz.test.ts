@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runFuzz, loadVectorCorpus } from '../../src/cli/fuzz.js';
+import { runFuzz, loadVectorCorpus, defaultCorpus } from '../../src/cli/fuzz.js';
 import { VECTORS_DIR } from '../support/cbuild.js';
 import { CompressionMode } from '../../src/api/enums.js';
 import { createCompressor } from '../../src/compress/registry.js';
@@ -11,6 +11,11 @@ const corpus = loadVectorCorpus(VECTORS_DIR);
 
 test('the vector corpus is loaded', () => {
   assert.ok(corpus.length > 100, `${corpus.length} captured datagrams`);
+});
+
+test('the corpus compiled into the fuzzer is every distinct datagram of test/vectors (node scripts/make-fuzz-corpus.mjs)', () => {
+  const hex = (list: Uint8Array[]) => [...new Set(list.map((d) => Buffer.from(d).toString('hex')))].sort();
+  assert.deepEqual(hex(defaultCorpus()), hex(corpus));
 });
 
 for (const [name, checksum] of [
