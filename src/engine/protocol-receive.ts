@@ -33,6 +33,7 @@ import type { IncomingCommand } from './commands.js';
 import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
 import { removeSentReliableCommand } from './protocol-send.js';
+import { admitConnect, beginHalfOpen, endHalfOpen } from './half-open.js';
 
 const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
 const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
@@ -307,6 +308,7 @@ function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, cha
   switch (peer.state) {
     case PeerState.ACKNOWLEDGING_CONNECT:
       if (commandNumber !== Command.VERIFY_CONNECT) return ABORT;
+      endHalfOpen(peer);
       notifyConnect(host, peer);
       break;
     case PeerState.DISCONNECTING:
@@ -343,27 +345,17 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   let channelCount = data.readUInt32BE(at + 16);
   if (channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
   const connectID = data.readUInt32BE(at + 40);
-  let duplicatePeers = 0;
-  let halfOpen = 0;
-  for (const current of host.active) {
-    if (current.state === PeerState.CONNECTING) continue;
-    if (current.state === PeerState.ACKNOWLEDGING_CONNECT) halfOpen++;
-    if (current.address === address) {
-      if (current.port === port && current.connectID === connectID) return null;
-      duplicatePeers++;
-    }
-  }
-  if (halfOpen >= host.maximumHalfOpen) return null;
   if (host.refuseNewConnections) {
     host.drop('refused', address, port);
     return null;
   }
-  if (duplicatePeers >= host.duplicatePeers) return null;
+  if (admitConnect(host, address, port, connectID) !== 'admit') return null;
   const peer = host.freeSlot();
   if (peer === null) return null;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
   peer.resetChannels(channelCount);
   host.activate(peer, PeerState.ACKNOWLEDGING_CONNECT);
+  beginHalfOpen(host, peer);
   peer.connectID = connectID;
   peer.address = address;
   peer.port = port;

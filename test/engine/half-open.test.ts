@@ -1,0 +1,181 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimulatedNetwork, type SimulatedNode } from '../../src/transport/simulated-network.js';
+import { PeerState } from '../../src/api/enums.js';
+import { encodeDatagram } from '../../src/protocol/codec.js';
+import { payload } from './harness.js';
+
+const RELIABLE = 1;
+
+/** A CONNECT as a client sends it, with `connectID`; nobody answers its VERIFY_CONNECT. */
+function spoofedConnect(connectID: number): Uint8Array {
+  return encodeDatagram({ peerID: 0xfff, sessionID: 0, compressed: false, sentTime: connectID & 0xffff }, [
+    {
+      command: 2,
+      name: 'CONNECT',
+      acknowledge: true,
+      unsequenced: false,
+      channelID: 0xff,
+      reliableSequenceNumber: 1,
+      fields: {
+        outgoingPeerID: 0,
+        incomingSessionID: 0xff,
+        outgoingSessionID: 0xff,
+        mtu: 1392,
+        windowSize: 65536,
+        channelCount: 2,
+        incomingBandwidth: 0,
+        outgoingBandwidth: 0,
+        packetThrottleInterval: 5000,
+        packetThrottleAcceleration: 2,
+        packetThrottleDeceleration: 2,
+        connectID: connectID.toString(16).padStart(8, '0'),
+        data: 0,
+      },
+    },
+  ]);
+}
+
+/** Spoofed senders: address 192.0.2.x / 198.51.100.x, a port per connect id (no node answers them). */
+function spoof(server: SimulatedNode, net: SimulatedNetwork, n: number): void {
+  server.host.setTime(net.now);
+  server.host.receive(spoofedConnect(n), `192.0.${2 + (n % 200)}.${n % 251}`, 1024 + (n % 60000));
+}
+
+const halfOpen = (node: SimulatedNode) => node.host.peers.filter((p) => p.state === PeerState.ACKNOWLEDGING_CONNECT);
+
+test('a CONNECT that finds the half-open cap full replaces the oldest half-open handshake', () => {
+  const net = new SimulatedNetwork();
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 16, maximumHalfOpen: 4 });
+  for (let n = 1; n <= 4; n++) spoof(server, net, n);
+  assert.deepEqual(
+    halfOpen(server).map((p) => p.connectID),
+    [1, 2, 3, 4],
+  );
+  spoof(server, net, 5);
+  assert.deepEqual(
+    halfOpen(server)
+      .map((p) => p.connectID)
+      .sort(),
+    [2, 3, 4, 5],
+    'the first (oldest) handshake made room',
+  );
+  spoof(server, net, 6);
+  spoof(server, net, 7);
+  assert.deepEqual(
+    halfOpen(server)
+      .map((p) => p.connectID)
+      .sort(),
+    [4, 5, 6, 7],
+  );
+  assert.equal(server.host.halfOpenEvictions, 3);
+  assert.equal(server.host.active.length, 4, 'never more than the cap');
+  net.run(50);
+  assert.equal(server.events.length, 0, 'an evicted handshake never produces an event');
+});
+
+test('an unacknowledged VERIFY_CONNECT is given up after halfOpenTimeout, well before an established peer times out', () => {
+  const net = new SimulatedNetwork();
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 8 });
+  const client = net.addHost('10.0.0.2', 5000, { peerCount: 1 });
+  client.host.connect('10.0.0.1', 7000, 2, 0);
+  assert.ok(
+    net.runUntil(() => server.events.some((e) => e.type === 'connect'), 2000),
+    'the real client connects',
+  );
+  const established = server.events.find((e) => e.type === 'connect')!.peer;
+  assert.equal(established.timeoutMaximum, 30000, 'a completed handshake gets the ordinary timeouts back');
+  spoof(server, net, 99);
+  const start = net.now;
+  const spoofed = halfOpen(server)[0]!;
+  assert.equal(spoofed.connectID, 99);
+  // The client vanishes at the same moment: its peer keeps ENet's 5–30 s timeout.
+  net.setConditions({ lossPercent: 100 });
+  established.send(0, new Uint8Array([1]), RELIABLE);
+  assert.ok(
+    net.runUntil(() => spoofed.state === PeerState.DISCONNECTED, 10000),
+    'the half-open handshake is given up',
+  );
+  const gaveUpAfter = net.now - start;
+  assert.ok(gaveUpAfter >= 3000 && gaveUpAfter < 5000, `given up after ${gaveUpAfter} ms`);
+  assert.equal(established.state, PeerState.CONNECTED, 'the established peer is still waiting for its acknowledgement');
+  assert.ok(net.runUntil(() => server.events.some((e) => e.type === 'disconnect'), 40000));
+  assert.ok(net.now - start >= 5000, 'the established peer timed out on ENet’s schedule');
+  assert.equal(server.events.filter((e) => e.type === 'disconnect').length, 1, 'no event for the given-up handshake');
+});
+
+test('a real client connects and streams byte-exact while 4000 spoofed CONNECTs a second keep the half-open cap full', () => {
+  const net = new SimulatedNetwork({ latencyMs: 2, jitterMs: 1 });
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 64 });
+  const client = net.addHost('10.0.0.2', 5000, { peerCount: 1 });
+  let n = 1;
+  const flood = (ms: number) => {
+    for (let t = 0; t < ms; t++) {
+      for (let k = 0; k < 4; k++) spoof(server, net, n++);
+      net.run(1);
+    }
+  };
+  flood(500);
+  assert.equal(halfOpen(server).length, server.host.maximumHalfOpen, 'the flood holds every half-open place');
+  const peer = client.host.connect('10.0.0.1', 7000, 2, 0)!;
+  let waited = 0;
+  while (!server.events.some((e) => e.type === 'connect') && waited < 5000) {
+    flood(10);
+    waited += 10;
+  }
+  assert.ok(
+    server.events.some((e) => e.type === 'connect'),
+    `the real client connects during the flood (evictions ${server.host.halfOpenEvictions})`,
+  );
+  assert.ok(waited <= 100, `at the first attempt (${waited} ms)`);
+  assert.equal(peer.state, PeerState.CONNECTED);
+  const sent: Uint8Array[] = [];
+  for (let i = 0; i < 1000; i++) {
+    sent.push(payload(i, 1 + (i % 300)));
+    assert.ok(peer.send(i % 2, sent[i]!, RELIABLE));
+  }
+  const received = () => server.events.filter((e) => e.type === 'receive');
+  for (let t = 0; t < 10000 && received().length < 1000; t += 10) flood(10);
+  const got = received();
+  assert.equal(got.length, 1000);
+  for (const channel of [0, 1]) {
+    const want = sent.filter((_, i) => i % 2 === channel);
+    const have = got.filter((e) => e.channelID === channel);
+    want.forEach((w, i) => assert.ok(Buffer.from(have[i]!.packet!).equals(Buffer.from(w)), `message ${i} on channel ${channel}`));
+  }
+  assert.ok(server.host.halfOpenEvictions > 1000, `${server.host.halfOpenEvictions} spoofed handshakes evicted`);
+  assert.equal(server.events.filter((e) => e.type === 'connect').length, 1, 'no spoofed handshake ever completed');
+});
+
+test('established peers are never evicted: a flood only cycles the free slots, and is refused when none is free', () => {
+  const net = new SimulatedNetwork();
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 8, maximumHalfOpen: 8 });
+  const clients = [1, 2, 3, 4, 5].map((i) => net.addHost(`10.0.1.${i}`, 5000, { peerCount: 1 }));
+  const peers = clients.map((c) => c.host.connect('10.0.0.1', 7000, 1, 0)!);
+  assert.ok(net.runUntil(() => server.events.filter((e) => e.type === 'connect').length === 5, 2000));
+  const established = server.events.filter((e) => e.type === 'connect').map((e) => e.peer);
+  for (let n = 1; n <= 1000; n++) {
+    spoof(server, net, n);
+    if (n % 10 === 0) net.run(1);
+  }
+  assert.equal(halfOpen(server).length, 3, 'the flood holds only the three free slots');
+  for (const p of established) assert.equal(p.state, PeerState.CONNECTED);
+  peers.forEach((p, i) => p.send(0, payload(i, 10), RELIABLE));
+  assert.ok(
+    net.runUntil(() => server.events.filter((e) => e.type === 'receive').length === 5, 2000),
+    'every established peer is served',
+  );
+
+  // With every slot established, a CONNECT has nothing to replace.
+  const more = [6, 7, 8].map((i) => net.addHost(`10.0.1.${i}`, 5000, { peerCount: 1 }));
+  for (const c of more) c.host.connect('10.0.0.1', 7000, 1, 0);
+  assert.ok(
+    net.runUntil(() => server.events.filter((e) => e.type === 'connect').length === 8, 2000),
+    'real clients take the rest',
+  );
+  const evictions = server.host.halfOpenEvictions;
+  for (let n = 2000; n < 2100; n++) spoof(server, net, n);
+  assert.equal(server.host.halfOpenEvictions, evictions);
+  assert.equal(halfOpen(server).length, 0);
+  assert.ok(server.host.peers.every((p) => p.state === PeerState.CONNECTED));
+});
