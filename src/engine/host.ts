@@ -20,7 +20,7 @@ import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
 import { bandwidthThrottle } from './bandwidth-throttle.js';
-import { HALF_OPEN_TIMEOUT } from './half-open.js';
+import { EVICTED_HANDSHAKE_MEMORY, EvictedHandshakes, HALF_OPEN_TIMEOUT } from './half-open.js';
 import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 
 /** Where the engine hands the datagrams it wants sent. The buffer belongs to the receiver. */
@@ -58,6 +58,8 @@ export interface HostOptions {
   maximumHalfOpen?: number;
   /** Ms after which a half-open handshake whose VERIFY_CONNECT goes unacknowledged is given up (default 3000; ENet: 5–30 s). */
   halfOpenTimeout?: number;
+  /** Evicted half-open handshakes remembered so that a late acknowledgement still connects (default 8192, ~250 B each). */
+  evictedHandshakeMemory?: number;
   /** Cap on payload bytes queued for sending to one peer and not yet acknowledged (ENet has none; default 64 MiB). */
   maximumOutgoingData?: number;
   /** Cap on bytes held by incomplete fragment reassembly per peer (ENet has none; default 32 MiB). */
@@ -90,6 +92,12 @@ export class Host {
   handshakeCount = 0;
   /** Half-open handshakes replaced by a newer CONNECT because the cap or the slots were exhausted. */
   halfOpenEvictions = 0;
+  /** Evicted handshakes rebuilt because their acknowledgement arrived after all. */
+  revivedHandshakes = 0;
+  /** How many evicted handshakes are remembered. */
+  evictedHandshakeMemory: number;
+  /** The evicted handshakes remembered (see half-open.ts). */
+  readonly evictedHandshakes = new EvictedHandshakes();
   duplicatePeers: number;
   /** Bytes currently reserved by incomplete reassemblies across all peers. */
   reassemblyBytes = 0;
@@ -154,6 +162,7 @@ export class Host {
     this.maximumOutgoingData = options.maximumOutgoingData ?? 64 * 1024 * 1024;
     this.maximumHalfOpen = options.maximumHalfOpen ?? Math.max(8, Math.ceil(options.peerCount / 2));
     this.halfOpenTimeout = options.halfOpenTimeout ?? HALF_OPEN_TIMEOUT;
+    this.evictedHandshakeMemory = options.evictedHandshakeMemory ?? EVICTED_HANDSHAKE_MEMORY;
     this.duplicatePeers = options.duplicatePeers ?? 4095;
     this.peers = [];
     for (let i = 0; i < options.peerCount; i++) this.peers.push(new Peer(this, i));

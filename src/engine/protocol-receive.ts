@@ -33,7 +33,7 @@ import type { IncomingCommand } from './commands.js';
 import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
 import { removeSentReliableCommand } from './protocol-send.js';
-import { admitConnect, beginHalfOpen, endHalfOpen } from './half-open.js';
+import { acknowledgesVerifyConnect, admitConnect, beginHalfOpen, endHalfOpen, reviveEvictedHandshake } from './half-open.js';
 
 const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
 const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
@@ -89,8 +89,23 @@ export function handleDatagram(host: Host, input: Uint8Array, address: string, p
       peer.port !== port ||
       (peer.outgoingPeerID < PROTOCOL_MAXIMUM_PEER_ID && sessionID !== peer.incomingSessionID)
     ) {
-      host.drop('unknownPeer', address, port);
-      return;
+      const revived = reviveEvictedHandshake(
+        host,
+        peerID,
+        sessionID,
+        flags & HEADER_FLAG_COMPRESSED ? null : data.subarray(headerSize),
+        address,
+        port,
+      );
+      if (revived === null) {
+        host.drop('unknownPeer', address, port);
+        return;
+      }
+      peer = revived.peer;
+      if (revived.acknowledged) {
+        endHalfOpen(peer);
+        notifyConnect(host, peer);
+      }
     }
   }
 
@@ -270,6 +285,12 @@ function queueAcknowledgement(peer: Peer, channelID: number, seq: number, sentTi
 
 function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, channelID: number): number {
   if (peer.state === PeerState.DISCONNECTED || peer.state === PeerState.ZOMBIE) return OK;
+  // A half-open handshake completes only with the acknowledgement of its own VERIFY_CONNECT.
+  if (
+    peer.state === PeerState.ACKNOWLEDGING_CONNECT &&
+    !acknowledgesVerifyConnect(peer, channelID, data.readUInt16BE(at + 4), data.readUInt16BE(at + 6))
+  )
+    return ABORT;
   const serviceTime = host.serviceTime;
   let receivedSentTime = (data.readUInt16BE(at + 6) | (serviceTime & 0xffff0000)) >>> 0;
   if ((receivedSentTime & 0x8000) > (serviceTime & 0x8000)) receivedSentTime = (receivedSentTime - 0x10000) >>> 0;

@@ -141,7 +141,9 @@ test('a real client connects and streams byte-exact while 4000 spoofed CONNECTs 
   for (const channel of [0, 1]) {
     const want = sent.filter((_, i) => i % 2 === channel);
     const have = got.filter((e) => e.channelID === channel);
-    want.forEach((w, i) => assert.ok(Buffer.from(have[i]!.packet!).equals(Buffer.from(w)), `message ${i} on channel ${channel}`));
+    want.forEach((w, i) => {
+      assert.ok(Buffer.from(have[i]!.packet!).equals(Buffer.from(w)), `message ${i} on channel ${channel}`);
+    });
   }
   assert.ok(server.host.halfOpenEvictions > 1000, `${server.host.halfOpenEvictions} spoofed handshakes evicted`);
   assert.equal(server.events.filter((e) => e.type === 'connect').length, 1, 'no spoofed handshake ever completed');
@@ -160,7 +162,9 @@ test('established peers are never evicted: a flood only cycles the free slots, a
   }
   assert.equal(halfOpen(server).length, 3, 'the flood holds only the three free slots');
   for (const p of established) assert.equal(p.state, PeerState.CONNECTED);
-  peers.forEach((p, i) => p.send(0, payload(i, 10), RELIABLE));
+  peers.forEach((p, i) => {
+    p.send(0, payload(i, 10), RELIABLE);
+  });
   assert.ok(
     net.runUntil(() => server.events.filter((e) => e.type === 'receive').length === 5, 2000),
     'every established peer is served',
@@ -178,4 +182,79 @@ test('established peers are never evicted: a flood only cycles the free slots, a
   assert.equal(server.host.halfOpenEvictions, evictions);
   assert.equal(halfOpen(server).length, 0);
   assert.ok(server.host.peers.every((p) => p.state === PeerState.CONNECTED));
+});
+
+/** A server whose half-open cap (2) a spoofed CONNECT a millisecond keeps full, and a client 40 ms away. */
+function floodedHandshake(dropFirstFromClient: boolean) {
+  const net = new SimulatedNetwork({ latencyMs: 20 });
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 8, maximumHalfOpen: 2 });
+  const client = net.addHost('10.0.0.2', 5000, { peerCount: 1 });
+  let dropped: Uint8Array | null = null;
+  if (dropFirstFromClient) {
+    const receive = server.host.receive.bind(server.host);
+    server.host.receive = (data, address, port) => {
+      if (dropped === null && address === '10.0.0.2') dropped = data;
+      else receive(data, address, port);
+    };
+  }
+  const peer = client.host.connect('10.0.0.1', 7000, 2, 0)!;
+  let n = 1;
+  const connected = () => server.events.some((e) => e.type === 'connect');
+  for (let t = 0; t < 3000 && !connected(); t++) {
+    spoof(server, net, n++);
+    net.run(1);
+  }
+  return { net, server, client, peer, connected: connected(), dropped: dropped as Uint8Array | null };
+}
+
+test('a handshake evicted before its acknowledgement arrives is rebuilt by that acknowledgement', () => {
+  const { server, peer, connected } = floodedHandshake(false);
+  assert.ok(connected, 'the server reports the client connected');
+  assert.equal(peer.state, PeerState.CONNECTED);
+  assert.ok(server.host.halfOpenEvictions > 0);
+  assert.equal(server.host.revivedHandshakes, 1, 'through the remembered handshake');
+  const serverPeer = server.events.find((e) => e.type === 'connect')!.peer;
+  assert.equal(serverPeer.address, '10.0.0.2');
+  assert.equal(serverPeer.timeoutMaximum, 30000);
+});
+
+test('when that acknowledgement is lost, the next datagram from the client gets the VERIFY_CONNECT sent again', () => {
+  const { net, server, client, peer, connected, dropped } = floodedHandshake(true);
+  assert.ok(dropped, 'the acknowledgement was dropped');
+  assert.ok(connected, 'the client got connected on the server too');
+  assert.equal(server.host.revivedHandshakes >= 1, true);
+  assert.equal(peer.state, PeerState.CONNECTED);
+  peer.send(0, payload(1, 100), RELIABLE);
+  assert.ok(
+    net.runUntil(() => server.events.some((e) => e.type === 'receive'), 2000),
+    'and data flows',
+  );
+  assert.equal(client.events.filter((e) => e.type === 'disconnect').length, 0);
+});
+
+test('an acknowledgement that does not echo the time VERIFY_CONNECT left completes no handshake', () => {
+  const net = new SimulatedNetwork();
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 4 });
+  spoof(server, net, 77);
+  net.run(5);
+  const half = halfOpen(server)[0]!;
+  const address = half.address;
+  const port = half.port;
+  for (let guess = 0; guess < 64; guess++) {
+    const ack = encodeDatagram({ peerID: half.incomingPeerID, sessionID: half.incomingSessionID, compressed: false, sentTime: 1 }, [
+      {
+        command: 1,
+        name: 'ACKNOWLEDGE',
+        acknowledge: false,
+        unsequenced: false,
+        channelID: 0xff,
+        reliableSequenceNumber: 0,
+        fields: { receivedReliableSequenceNumber: 1, receivedSentTime: (net.now + 1000 + guess) & 0xffff },
+      },
+    ]);
+    server.host.receive(ack, address, port);
+  }
+  net.run(5);
+  assert.equal(half.state, PeerState.ACKNOWLEDGING_CONNECT, 'still half-open');
+  assert.equal(server.events.length, 0);
 });
