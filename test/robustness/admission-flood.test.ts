@@ -31,6 +31,7 @@ test('during a CONNECT flood a real C client connects at its first attempt and e
   await server.createHostBound('127.0.0.1', 0, 64, 2);
   const warnings: string[] = [];
   server.onWarning = (w) => warnings.push(w.message);
+  const started = performance.now();
   const port = server.getLocalPort();
   let running = true;
   const floodPorts = new Set<number>();
@@ -85,6 +86,8 @@ test('during a CONNECT flood a real C client connects at its first attempt and e
     assert.equal(bad, 0, 'every echo reached the C client byte-exact and in order');
     assert.ok(host.halfOpenEvictions > 0, 'the flood did fill the half-open cap');
     assert.ok(peakRss < 400 * 1048576, `peak RSS ${(peakRss / 1048576).toFixed(0)} MB`);
+    const minutes = Math.ceil((performance.now() - started) / 60000);
+    assert.ok(warnings.length <= 4 * minutes, `rate-limited warnings: ${warnings.length} lines in ${minutes} min`);
   } finally {
     running = false;
     clearInterval(rssTimer);
