@@ -4,11 +4,13 @@
  * the oldest half-open handshake instead of being refused, and a handshake whose VERIFY_CONNECT
  * goes unacknowledged is given up after `host.halfOpenTimeout` rather than ENet's 5–30 s peer
  * timeout. A flood of CONNECTs that never complete thus only ever holds the newest handshakes.
- * An evicted handshake is remembered compactly (its slot, addresses, session ids and negotiated
- * parameters, like a SYN cache entry): when its remote's acknowledgement of VERIFY_CONNECT arrives
- * after all — it echoes the time the VERIFY_CONNECT left, so the address is real — the connection
- * is rebuilt in the same slot if that slot is free or holds another half-open handshake. So a real client gets through
- * however fast the flood evicts. Established peers are never touched.
+ * An evicted handshake is remembered compactly (slot, remote, session ids, its VERIFY_CONNECT:
+ * like a SYN cache entry). When its remote's acknowledgement arrives after all (it echoes the
+ * time the VERIFY_CONNECT left, so the remote is real) the connection is rebuilt in the same slot,
+ * if that slot is free or holds another half-open handshake; when the remote's data comes first
+ * (the acknowledgement was lost), the handshake is rebuilt half-open and its VERIFY_CONNECT sent
+ * again. So a real client gets through however fast the flood evicts. Established peers are
+ * never touched.
  */
 import { PeerState } from '../api/enums.js';
 import {
