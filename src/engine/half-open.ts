@@ -1,7 +1,7 @@
 /**
  * Admission of new connections under a spoofed-CONNECT flood, the way SYN caches admit TCP
  * handshakes: a CONNECT that finds the half-open cap full (or no free slot) takes the place of
- * the oldest half-open handshake instead of being refused, and a handshake whose VERIFY_CONNECT
+ * the oldest half-open handshake (whose VERIFY_CONNECT has left) instead of being refused, and a handshake whose VERIFY_CONNECT
  * goes unacknowledged is given up after `host.halfOpenTimeout` rather than ENet's 5–30 s peer
  * timeout. A flood of CONNECTs that never complete thus only ever holds the newest handshakes.
  * An evicted handshake is remembered compactly (slot, remote, session ids, its VERIFY_CONNECT:
@@ -35,7 +35,8 @@ export type Admission = 'admit' | 'duplicate' | 'tooManyFromAddress' | 'full';
 
 /**
  * Decides whether a CONNECT from `address:port` with `connectID` may open a handshake, evicting
- * the oldest half-open handshake when the cap or the slots are exhausted. A retransmitted CONNECT
+ * the oldest half-open handshake whose VERIFY_CONNECT has been sent when the cap or the slots are
+ * exhausted ('full' when there is none). A retransmitted CONNECT
  * of a handshake already open is a 'duplicate'.
  */
 export function admitConnect(host: Host, address: string, port: number, connectID: number): Admission {
@@ -48,7 +49,11 @@ export function admitConnect(host: Host, address: string, port: number, connectI
     if (current.state === PeerState.CONNECTING) continue;
     if (current.state === PeerState.ACKNOWLEDGING_CONNECT) {
       halfOpen++;
-      if (oldest === null || current.handshakeSequence < oldest.handshakeSequence) oldest = current;
+      // Only a handshake whose VERIFY_CONNECT has left can be evicted: its acknowledgement can
+      // still rebuild it. One that arrived in the same burst would just be lost (its client
+      // retransmits the CONNECT instead, as when the cap refuses).
+      if ((oldest === null || current.handshakeSequence < oldest.handshakeSequence) && verifyConnectCommand(current) !== null)
+        oldest = current;
     }
     if (current.address === address) {
       if (current.port === port && current.connectID === connectID) return 'duplicate';
@@ -60,6 +65,26 @@ export function admitConnect(host: Host, address: string, port: number, connectI
   if (oldest === null) return 'full';
   evict(host, oldest);
   return 'admit';
+}
+
+/**
+ * The slot for a handshake just admitted: the lowest free one that no handshake was evicted from
+ * within `host.halfOpenTimeout` (looking at up to 64 free slots), so that an evicted handshake's
+ * acknowledgement can still rebuild it there without robbing a newcomer; the lowest free one
+ * when all are so marked (under a flood), or null.
+ */
+export function slotForHandshake(host: Host): Peer | null {
+  const lowest = host.freeSlot();
+  if (lowest === null) return null;
+  const peers = host.peers;
+  let looked = 0;
+  for (let i = lowest.incomingPeerID; i < peers.length && looked < 64; i++) {
+    const p = peers[i]!;
+    if (p.state !== PeerState.DISCONNECTED) continue;
+    looked++;
+    if (!host.evictedHandshakes.recentlyEvicted(i, host.serviceTime, host.halfOpenTimeout)) return p;
+  }
+  return lowest;
 }
 
 /** Default for {@link Host.evictedHandshakeMemory}. */
@@ -101,8 +126,18 @@ export class EvictedHandshakes {
     return this.entries.size;
   }
 
+  /** When a handshake was last evicted from each slot. */
+  private readonly slotEvictedAt = new Map<number, number>();
+
+  /** True when a handshake was evicted from `slot` less than `within` ms before `now`. */
+  recentlyEvicted(slot: number, now: number, within: number): boolean {
+    const at = this.slotEvictedAt.get(slot);
+    return at !== undefined && timeDifference(now, at) < within;
+  }
+
   /** Remembers `entry` (forgetting the oldest beyond `capacity`). */
   remember(entry: EvictedHandshake, capacity: number): void {
+    this.slotEvictedAt.set(entry.slot, entry.time);
     const key = handshakeKey(entry.slot, entry.address, entry.port);
     this.entries.delete(key);
     this.entries.set(key, entry);

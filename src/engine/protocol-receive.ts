@@ -33,7 +33,14 @@ import type { IncomingCommand } from './commands.js';
 import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
 import { removeSentReliableCommand } from './protocol-send.js';
-import { acknowledgesVerifyConnect, admitConnect, beginHalfOpen, endHalfOpen, reviveEvictedHandshake } from './half-open.js';
+import {
+  acknowledgesVerifyConnect,
+  admitConnect,
+  beginHalfOpen,
+  endHalfOpen,
+  reviveEvictedHandshake,
+  slotForHandshake,
+} from './half-open.js';
 
 const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
 const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
@@ -371,7 +378,7 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
     return null;
   }
   if (admitConnect(host, address, port, connectID) !== 'admit') return null;
-  const peer = host.freeSlot();
+  const peer = slotForHandshake(host);
   if (peer === null) return null;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
   peer.resetChannels(channelCount);

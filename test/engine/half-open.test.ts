@@ -54,12 +54,20 @@ test('a CONNECT that finds the half-open cap full replaces the oldest half-open 
   );
   spoof(server, net, 5);
   assert.deepEqual(
+    halfOpen(server).map((p) => p.connectID),
+    [1, 2, 3, 4],
+    'no VERIFY_CONNECT has left yet: none is evicted (its acknowledgement could not rebuild it); the CONNECT waits for its retransmission',
+  );
+  net.run(1);
+  spoof(server, net, 5);
+  assert.deepEqual(
     halfOpen(server)
       .map((p) => p.connectID)
       .sort(),
     [2, 3, 4, 5],
     'the first (oldest) handshake made room',
   );
+  // 5's VERIFY_CONNECT has not left yet: 2 and 3 make room.
   spoof(server, net, 6);
   spoof(server, net, 7);
   assert.deepEqual(
@@ -257,4 +265,22 @@ test('an acknowledgement that does not echo the time VERIFY_CONNECT left complet
   net.run(5);
   assert.equal(half.state, PeerState.ACKNOWLEDGING_CONNECT, 'still half-open');
   assert.equal(server.events.length, 0);
+});
+
+test('real clients that evict each other all connect: the newcomer takes another free slot, the evicted one is rebuilt in its own', () => {
+  const net = new SimulatedNetwork({ latencyMs: 20 });
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 16, maximumHalfOpen: 2 });
+  const clients = [1, 2, 3, 4].map((i) => net.addHost(`10.0.1.${i}`, 5000, { peerCount: 1 }));
+  clients.forEach((c, i) => {
+    net.run(2);
+    c.host.connect('10.0.0.1', 7000, 1, i);
+  });
+  assert.ok(
+    net.runUntil(() => server.events.filter((e) => e.type === 'connect').length === 4, 3000),
+    'every client connects',
+  );
+  assert.ok(server.host.halfOpenEvictions >= 1, `${server.host.halfOpenEvictions} evictions`);
+  assert.equal(server.host.revivedHandshakes, server.host.halfOpenEvictions, 'every evicted handshake was rebuilt');
+  assert.equal(server.host.drops.unknownPeer, 0, 'no client was left talking to a slot it lost');
+  assert.equal(new Set(server.events.map((e) => e.peer.incomingPeerID)).size, 4);
 });

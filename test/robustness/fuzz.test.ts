@@ -26,7 +26,9 @@ for (const [name, checksum] of [
     const r = runFuzz({ count: 100_000, seed: 20261124, corpus, checksum });
     assert.equal(r.exceptions, 0, r.firstException);
     assert.equal(r.datagrams, 100_000);
-    assert.ok(r.hostileEvents > 100, `hostile traffic reached the command handlers (${r.hostileEvents} events)`);
+    // Blind acknowledgements no longer complete spoofed handshakes (they must echo the time VERIFY_CONNECT left), so
+    // hostile events come from the attackers' real sessions: fewer than the 100+ of before.
+    assert.ok(r.hostileEvents > 20, `hostile traffic reached the command handlers (${r.hostileEvents} events)`);
     assert.ok(r.legitConnected, 'legitimate peer still connected');
     assert.ok(r.legitSent >= 190);
     assert.equal(r.legitReceived, r.legitSent);
