@@ -15,6 +15,7 @@ import { HOST_SEND_BUFFER_SIZE } from '../protocol/constants.js';
 import { CompressionMode, EventType, HostStatistic } from './enums.js';
 import { createCompressor } from '../compress/registry.js';
 import { ENetError } from './errors.js';
+import { DropWarningLimiter } from './drop-warnings.js';
 import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
 import { requireInteger, requireRange, requireUint32 } from './validate.js';
 
@@ -36,11 +37,16 @@ export interface ConnectionEvent extends ServiceEvent {
   packetFlags?: number;
 }
 
-/** A datagram dropped before processing, reported once per kind and remote by {@link ENetConnection.onWarning}. */
+/**
+ * A datagram dropped before processing, as {@link ENetConnection.onWarning} reports it (rate-limited
+ * across the host), or a summary of the drops not reported one by one (`counts` set, no remote).
+ */
 export interface ENetWarning {
   reason: DropReason;
   address: string;
   port: number;
+  /** Summaries only: datagrams dropped by kind since the last lines (the exact totals are in `engine.drops`). */
+  counts?: Partial<Record<DropReason, number>>;
   message: string;
 }
 
@@ -91,7 +97,7 @@ export class ENetConnection implements PeerOwner {
   private readonly waiters: Waiter[] = [];
   /** The earliest deadline among the service() waiters. */
   private readonly waitTimer = new EarliestTimer(() => this.onWaitTimer());
-  private readonly warned = new Set<string>();
+  private readonly dropWarnings = new DropWarningLimiter((line) => this.onWarning?.(line));
   private creating = false;
   /** The socket backend the next host opens with (default: the ENET_TS_SOCKET environment variable, else 'auto'). */
   private backendChoice: SocketBackendChoice | null = null;
@@ -100,8 +106,12 @@ export class ENetConnection implements PeerOwner {
   /** A readable reason for the last EventType.ERROR (for example a DTLS handshake failure), or null. */
   lastError: string | null = null;
   /**
-   * Called for the first datagram of each kind dropped before processing (compression mismatch,
-   * checksum failure, …) from each remote. Defaults to `process.emitWarning`. Set to null to silence.
+   * Called for datagrams dropped before processing (compression mismatch, checksum failure,
+   * stale or spoofed, …), rate-limited across the host: in each minute the first drop of each
+   * kind (at most three kinds) gets a warning, later ones are counted and summed up in one
+   * summary warning when the next minute's first drop comes. Defaults to `process.emitWarning`
+   * (Node's channel for telling a developer about a misconfiguration; `--no-warnings` or
+   * `process.on('warning')` route it). Set to null to silence; `engine.drops` counts every drop.
    */
   onWarning: ((warning: ENetWarning) => void) | null = (w) => process.emitWarning(w.message, 'ENetWarning');
 
@@ -230,21 +240,19 @@ export class ENetConnection implements PeerOwner {
 
   private warnDrop(reason: DropReason, address: string, port: number): void {
     if (this.onWarning === null) return;
-    const key = `${reason}|${address}|${port}`;
-    if (this.warned.has(key) || this.warned.size > 10000) return;
-    this.warned.add(key);
-    const where = `${address}:${port}`;
-    const mode = this.host?.compressor ? 'a compressor' : 'compression NONE';
-    const message = {
-      malformed: `${where} sent a malformed datagram (not ENet?)`,
-      oversized: `${where} sent a datagram over 4096 bytes`,
-      unknownPeer: `${where} sent a datagram for a peer or session this host does not have (stale or spoofed)`,
-      checksum: `${where} sent a datagram that failed the CRC32 checksum: does it use setChecksum() like this host (checksum ${this.host?.checksum ? 'on' : 'off'})?`,
-      decompress: `${where} sent a compressed datagram this host could not decompress: does it use the same compression mode as this host?`,
-      compressedWithoutCodec: `${where} sends compressed datagrams but this host has ${mode}: call compress() with the same mode on both ends`,
-      refused: `${where} tried to connect while refuseNewConnections(true) is set`,
-    }[reason];
-    this.onWarning({ reason, address, port, message });
+    this.dropWarnings.report(reason, address, port, () => {
+      const where = `${address}:${port}`;
+      const mode = this.host?.compressor ? 'a compressor' : 'compression NONE';
+      return {
+        malformed: `${where} sent a malformed datagram (not ENet?)`,
+        oversized: `${where} sent a datagram over 4096 bytes`,
+        unknownPeer: `${where} sent a datagram for a peer or session this host does not have (stale or spoofed)`,
+        checksum: `${where} sent a datagram that failed the CRC32 checksum: does it use setChecksum() like this host (checksum ${this.host?.checksum ? 'on' : 'off'})?`,
+        decompress: `${where} sent a compressed datagram this host could not decompress: does it use the same compression mode as this host?`,
+        compressedWithoutCodec: `${where} sends compressed datagrams but this host has ${mode}: call compress() with the same mode on both ends`,
+        refused: `${where} tried to connect while refuseNewConnections(true) is set`,
+      }[reason];
+    });
   }
 
   // ------------------------------------------------------------------ events

@@ -16,6 +16,7 @@ import { crc32 } from '../protocol/crc32.js';
 import { createCompressor } from '../compress/registry.js';
 import { runDtlsFuzz } from './fuzz-dtls.js';
 import { loadVariantCorpus, runVariantFuzz } from './fuzz-variant.js';
+import { CAPTURED_DATAGRAMS } from './fuzz-corpus.js';
 
 /** What to fuzz and for how long. */
 export interface FuzzOptions {
@@ -361,7 +362,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   }
 }
 
-/** Loads the captured datagrams of ../shared/vectors (hex in the *.json captures) as a corpus. */
+/** Loads the captured datagrams of a vectors folder (hex in the *.json captures, e.g. test/vectors) as a corpus. */
 export function loadVectorCorpus(dir: string): Uint8Array[] {
   if (!existsSync(dir)) return [];
   const out: Uint8Array[] = [];
@@ -377,13 +378,20 @@ export function loadVectorCorpus(dir: string): Uint8Array[] {
   return out;
 }
 
+/** The captured datagrams compiled into the package (the default corpus when no --vectors folder is given). */
+export function defaultCorpus(): Uint8Array[] {
+  return CAPTURED_DATAGRAMS.map((b) => Buffer.from(b, 'base64'));
+}
+
 async function main(argv: string[]): Promise<number> {
   const arg = (name: string, def: string) => {
     const i = argv.indexOf(name);
     return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : def;
   };
   if (argv.includes('--help')) {
-    console.log('usage: npm run fuzz -- [--count N (default 10000000)] [--seconds S (default 1200)] [--seed N] [--vectors DIR]');
+    console.log(
+      'usage: npm run fuzz -- [--count N (default 10000000)] [--seconds S (default 1200)] [--seed N] [--vectors DIR (default: the captures compiled in)]',
+    );
     console.log('       npm run fuzz -- --dtls [--count N (default 1000000)] [--seconds S (default 1200)] [--seed N]');
     console.log('       npm run fuzz -- --variant [--count N] [--seconds S] [--seed N]   (the Variant decoder)');
     return 0;
@@ -405,7 +413,8 @@ async function main(argv: string[]): Promise<number> {
     if (r.firstMismatch) console.log(r.firstMismatch);
     return ok ? 0 : 1;
   }
-  const corpus = loadVectorCorpus(resolve(arg('--vectors', resolve(here, '..', '..', '..', 'shared', 'vectors'))));
+  const vectors = argv.includes('--vectors') ? arg('--vectors', '') : null;
+  const corpus = vectors !== null ? loadVectorCorpus(resolve(vectors)) : defaultCorpus();
 
   const variants: Array<[string, FuzzOptions]> = [
     ['plain', { count: 0 }],

@@ -21,6 +21,7 @@ import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
 import { bandwidthThrottle } from './bandwidth-throttle.js';
+import { EVICTED_HANDSHAKE_MEMORY, EvictedHandshakes, HALF_OPEN_TIMEOUT } from './half-open.js';
 import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 
 /** Incoming commands kept for reuse at most. */
@@ -54,11 +55,15 @@ export interface HostOptions {
   maximumWaitingData?: number;
   duplicatePeers?: number;
   /**
-   * Cap on half-open connections (CONNECT received, handshake not completed); beyond it new
-   * CONNECTs are ignored, so a spoofed-CONNECT flood cannot take every slot. ENet has none;
-   * default half the slots (at least 8).
+   * Cap on half-open connections (CONNECT received, VERIFY_CONNECT not yet acknowledged), so a
+   * spoofed-CONNECT flood cannot take every slot: a CONNECT beyond it (or finding no free slot)
+   * replaces the oldest half-open handshake. ENet has none; default half the slots (at least 8).
    */
   maximumHalfOpen?: number;
+  /** Ms after which a half-open handshake whose VERIFY_CONNECT goes unacknowledged is given up (default 3000; ENet: 5–30 s). */
+  halfOpenTimeout?: number;
+  /** Evicted half-open handshakes remembered so that a late acknowledgement still connects (default 8192, ~250 B each). */
+  evictedHandshakeMemory?: number;
   /** Cap on payload bytes queued for sending to one peer and not yet acknowledged (ENet has none; default 64 MiB). */
   maximumOutgoingData?: number;
   /** Cap on bytes held by incomplete fragment reassembly per peer (ENet has none; default 32 MiB). */
@@ -85,6 +90,18 @@ export class Host {
   maximumReassemblyPerHost: number;
   maximumOutgoingData: number;
   maximumHalfOpen: number;
+  /** Ms an unacknowledged VERIFY_CONNECT is retransmitted before the half-open handshake is given up. */
+  halfOpenTimeout: number;
+  /** Half-open handshakes begun so far (orders them for eviction). */
+  handshakeCount = 0;
+  /** Half-open handshakes replaced by a newer CONNECT because the cap or the slots were exhausted. */
+  halfOpenEvictions = 0;
+  /** Evicted handshakes rebuilt because their acknowledgement arrived after all. */
+  revivedHandshakes = 0;
+  /** How many evicted handshakes are remembered. */
+  evictedHandshakeMemory: number;
+  /** The evicted handshakes remembered (see half-open.ts). */
+  readonly evictedHandshakes = new EvictedHandshakes();
   duplicatePeers: number;
   /** Bytes currently reserved by incomplete reassemblies across all peers. */
   reassemblyBytes = 0;
@@ -150,6 +167,8 @@ export class Host {
     this.maximumReassemblyPerHost = options.maximumReassemblyPerHost ?? 256 * 1024 * 1024;
     this.maximumOutgoingData = options.maximumOutgoingData ?? 64 * 1024 * 1024;
     this.maximumHalfOpen = options.maximumHalfOpen ?? Math.max(8, Math.ceil(options.peerCount / 2));
+    this.halfOpenTimeout = options.halfOpenTimeout ?? HALF_OPEN_TIMEOUT;
+    this.evictedHandshakeMemory = options.evictedHandshakeMemory ?? EVICTED_HANDSHAKE_MEMORY;
     this.duplicatePeers = options.duplicatePeers ?? 4095;
     this.peers = [];
     for (let i = 0; i < options.peerCount; i++) this.peers.push(new Peer(this, i));

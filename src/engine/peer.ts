@@ -116,6 +116,8 @@ export class Peer {
   state: PeerState = PeerState.DISCONNECTED;
   /** Place in the host's active set, -1 while DISCONNECTED. */
   activeIndex = -1;
+  /** Order in which half-open handshakes began (the oldest is evicted first; see half-open.ts). */
+  handshakeSequence = 0;
   /** Channel state, created on first use (an idle channel costs nothing); index < channelCount. */
   channels: Array<Channel | undefined> = [];
   channelCount = 0;

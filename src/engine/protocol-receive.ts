@@ -33,6 +33,14 @@ import type { IncomingCommand } from './commands.js';
 import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
 import { removeSentReliableCommand } from './protocol-send.js';
+import {
+  acknowledgesVerifyConnect,
+  admitConnect,
+  beginHalfOpen,
+  endHalfOpen,
+  reviveEvictedHandshake,
+  slotForHandshake,
+} from './half-open.js';
 
 const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
 const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
@@ -90,8 +98,23 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
       peer.port !== port ||
       (peer.outgoingPeerID < PROTOCOL_MAXIMUM_PEER_ID && sessionID !== peer.incomingSessionID)
     ) {
-      host.drop('unknownPeer', address, port);
-      return;
+      const revived = reviveEvictedHandshake(
+        host,
+        peerID,
+        sessionID,
+        flags & HEADER_FLAG_COMPRESSED ? null : data.subarray(headerSize),
+        address,
+        port,
+      );
+      if (revived === null) {
+        host.drop('unknownPeer', address, port);
+        return;
+      }
+      peer = revived.peer;
+      if (revived.acknowledged) {
+        endHalfOpen(peer);
+        notifyConnect(host, peer);
+      }
     }
   }
 
@@ -273,6 +296,12 @@ function queueAcknowledgement(peer: Peer, channelID: number, seq: number, sentTi
 
 function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, channelID: number): number {
   if (peer.state === PeerState.DISCONNECTED || peer.state === PeerState.ZOMBIE) return OK;
+  // A half-open handshake completes only with the acknowledgement of its own VERIFY_CONNECT.
+  if (
+    peer.state === PeerState.ACKNOWLEDGING_CONNECT &&
+    !acknowledgesVerifyConnect(peer, channelID, data.readUInt16BE(at + 4), data.readUInt16BE(at + 6))
+  )
+    return ABORT;
   const serviceTime = host.serviceTime;
   let receivedSentTime = (data.readUInt16BE(at + 6) | (serviceTime & 0xffff0000)) >>> 0;
   if ((receivedSentTime & 0x8000) > (serviceTime & 0x8000)) receivedSentTime = (receivedSentTime - 0x10000) >>> 0;
@@ -311,6 +340,7 @@ function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, cha
   switch (peer.state) {
     case PeerState.ACKNOWLEDGING_CONNECT:
       if (commandNumber !== Command.VERIFY_CONNECT) return ABORT;
+      endHalfOpen(peer);
       notifyConnect(host, peer);
       break;
     case PeerState.DISCONNECTING:
@@ -348,27 +378,17 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   let channelCount = data.readUInt32BE(at + 16);
   if (channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
   const connectID = data.readUInt32BE(at + 40);
-  let duplicatePeers = 0;
-  let halfOpen = 0;
-  for (const current of host.active) {
-    if (current.state === PeerState.CONNECTING) continue;
-    if (current.state === PeerState.ACKNOWLEDGING_CONNECT) halfOpen++;
-    if (current.address === address) {
-      if (current.port === port && current.connectID === connectID) return null;
-      duplicatePeers++;
-    }
-  }
-  if (halfOpen >= host.maximumHalfOpen) return null;
   if (host.refuseNewConnections) {
     host.drop('refused', address, port);
     return null;
   }
-  if (duplicatePeers >= host.duplicatePeers) return null;
-  const peer = host.freeSlot();
+  if (admitConnect(host, address, port, connectID) !== 'admit') return null;
+  const peer = slotForHandshake(host);
   if (peer === null) return null;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
   peer.resetChannels(channelCount);
   host.activate(peer, PeerState.ACKNOWLEDGING_CONNECT);
+  beginHalfOpen(host, peer);
   peer.connectID = connectID;
   peer.address = address;
   peer.port = port;

@@ -179,8 +179,9 @@ test('a spoofed-CONNECT flood fills at most the half-open cap: a legitimate clie
       );
     await pump.waitFor(() => server.engine!.peers.filter((p) => p.state !== 0).length >= 8, 5000, 'half-open slots taken');
     assert.equal(server.engine!.peers.filter((p) => p.state !== 0).length, 8, 'only the half-open cap is taken');
-    // The cap is full of spoofed handshakes; they expire, and meanwhile retransmitted CONNECTs of a
-    // real client get a slot as soon as one frees: with 24 of 32 slots never touched by the flood.
+    // The cap is full of spoofed handshakes; a real client's CONNECT replaces the oldest of them
+    // (test/engine/half-open.test.ts and admission-flood.test.ts go further): 24 of 32 slots were
+    // never touched by the flood.
     server.setResourceLimits({ halfOpen: 9 });
     await client.connectToHost('127.0.0.1', server.getLocalPort());
     await pump.waitFor(() => pump.of(server, EventType.CONNECT).length === 1, 5000, 'legitimate client connects');

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Root of the repository. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The shared vectors directory beside the checkout (../shared/vectors). */
-export const VECTORS_DIR = resolve(REPO_ROOT, '..', 'shared', 'vectors');
+/** The captured datagrams and range-coder vectors the tests read (test/vectors, in the repository). */
+export const VECTORS_DIR = resolve(REPO_ROOT, 'test', 'vectors');
 
 /**
  * Compiles `test/c/<name>.c` into `test/c/bin/<name>` with gcc (only when the source is newer
