@@ -449,7 +449,6 @@ static void receive_batches(udp_socket *s) {
   napi_get_reference_value(env, s->resource, &resource);
   napi_get_reference_value(env, s->callback, &callback);
   napi_get_undefined(env, &undefined);
-  napi_open_callback_scope(env, resource, s->async_context, &callback_scope);
   for (int calls = 0; calls < RECV_CALLS_PER_WAKE && !s->closing; calls++) {
     for (uint32_t k = 0; k < s->slots; k++) {
       s->recv_msgs[k].msg_hdr.msg_namelen = sizeof(addr_any);
@@ -488,15 +487,20 @@ static void receive_batches(udp_socket *s) {
     }
     napi_value argument;
     napi_create_uint32(env, (uint32_t)n, &argument);
-    if (napi_call_function(env, undefined, callback, 1, &argument, NULL) == napi_pending_exception) {
+    /* One callback scope per batch: closing it runs the microtasks and process.nextTick queue, so
+       the application reacts to each batch (and the acks and replies go out) before the next is
+       read, and what a batch queued does not pile up across the whole wake-up. */
+    napi_open_callback_scope(env, resource, s->async_context, &callback_scope);
+    napi_status status = napi_call_function(env, undefined, callback, 1, &argument, NULL);
+    if (status == napi_pending_exception) {
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
       napi_fatal_exception(env, error);
-      break;
     }
+    napi_close_callback_scope(env, callback_scope);
+    if (status == napi_pending_exception) break;
     if ((uint32_t)n < s->slots) break; /* short batch: the queue is empty */
   }
-  napi_close_callback_scope(env, callback_scope);
   napi_close_handle_scope(env, handle_scope);
 }
 
