@@ -102,7 +102,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         host,
         peerID,
         sessionID,
-        flags & HEADER_FLAG_COMPRESSED ? null : data.subarray(headerSize),
+        flags & HEADER_FLAG_COMPRESSED || host.evictedHandshakes.size === 0 ? null : data.subarray(begin + headerSize, end),
         address,
         port,
       );
