@@ -4,37 +4,9 @@ import { SimulatedNetwork, type SimulatedNode } from '../../src/transport/simula
 import { PeerState } from '../../src/api/enums.js';
 import { encodeDatagram } from '../../src/protocol/codec.js';
 import { payload } from './harness.js';
+import { spoofedConnect } from '../support/spoofed-connect.js';
 
 const RELIABLE = 1;
-
-/** A CONNECT as a client sends it, with `connectID`; nobody answers its VERIFY_CONNECT. */
-function spoofedConnect(connectID: number): Uint8Array {
-  return encodeDatagram({ peerID: 0xfff, sessionID: 0, compressed: false, sentTime: connectID & 0xffff }, [
-    {
-      command: 2,
-      name: 'CONNECT',
-      acknowledge: true,
-      unsequenced: false,
-      channelID: 0xff,
-      reliableSequenceNumber: 1,
-      fields: {
-        outgoingPeerID: 0,
-        incomingSessionID: 0xff,
-        outgoingSessionID: 0xff,
-        mtu: 1392,
-        windowSize: 65536,
-        channelCount: 2,
-        incomingBandwidth: 0,
-        outgoingBandwidth: 0,
-        packetThrottleInterval: 5000,
-        packetThrottleAcceleration: 2,
-        packetThrottleDeceleration: 2,
-        connectID: connectID.toString(16).padStart(8, '0'),
-        data: 0,
-      },
-    },
-  ]);
-}
 
 /** Spoofed senders: address 192.0.2.x / 198.51.100.x, a port per connect id (no node answers them). */
 function spoof(server: SimulatedNode, net: SimulatedNetwork, n: number): void {

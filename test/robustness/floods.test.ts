@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { ENetConnection, ENetPacketPeer, EventType, PeerStatistic } from '../../src/index.js';
 import { encodeDatagram, type DecodedCommand } from '../../src/protocol/codec.js';
 import { EventPump } from '../support/pump.js';
+import { connectCommand } from '../support/spoofed-connect.js';
 
 /** Ping-pongs `count` reliable messages between the legitimate client and the echoing server. */
 async function exchange(pump: EventPump, client: ENetConnection, peer: ENetPacketPeer, count: number): Promise<void> {
@@ -13,32 +14,6 @@ async function exchange(pump: EventPump, client: ENetConnection, peer: ENetPacke
     peer.send(0, new Uint8Array([i & 0xff, 1, 2, 3]), ENetPacketPeer.FLAG_RELIABLE);
     await pump.waitFor(() => pump.of(client, EventType.RECEIVE).length > before, 5000, `echo ${i}`);
   }
-}
-
-function connectCommand(connectID: number): DecodedCommand {
-  return {
-    command: 2,
-    name: 'CONNECT',
-    acknowledge: true,
-    unsequenced: false,
-    channelID: 0xff,
-    reliableSequenceNumber: 1,
-    fields: {
-      outgoingPeerID: 0,
-      incomingSessionID: 0xff,
-      outgoingSessionID: 0xff,
-      mtu: 1392,
-      windowSize: 65536,
-      channelCount: 2,
-      incomingBandwidth: 0,
-      outgoingBandwidth: 0,
-      packetThrottleInterval: 5000,
-      packetThrottleAcceleration: 2,
-      packetThrottleDeceleration: 2,
-      connectID: connectID.toString(16).padStart(8, '0'),
-      data: 0,
-    },
-  };
 }
 
 test('floods of spoofed CONNECTs, never-completing fragments, oversized and misaddressed datagrams leave existing peers served', async () => {

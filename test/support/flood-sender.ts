@@ -8,8 +8,8 @@
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { defaultCorpus } from '../../src/cli/fuzz.js';
-import { encodeDatagram } from '../../src/protocol/codec.js';
 import { mulberry32 } from '../../src/transport/link-shaper.js';
+import { spoofedConnect } from './spoofed-connect.js';
 
 const [port, rate, seconds] = process.argv.slice(2, 5).map(Number) as [number, number, number];
 const rnd = mulberry32(4242);
@@ -17,31 +17,7 @@ const int = (n: number) => Math.floor(rnd() * n);
 const corpus = defaultCorpus();
 
 function connect(connectID: number): Uint8Array {
-  return encodeDatagram({ peerID: 0xfff, sessionID: 0, compressed: false, sentTime: connectID & 0xffff }, [
-    {
-      command: 2,
-      name: 'CONNECT',
-      acknowledge: true,
-      unsequenced: false,
-      channelID: 0xff,
-      reliableSequenceNumber: 1,
-      fields: {
-        outgoingPeerID: int(4096),
-        incomingSessionID: 0xff,
-        outgoingSessionID: 0xff,
-        mtu: 1392,
-        windowSize: 65536,
-        channelCount: 1 + int(8),
-        incomingBandwidth: 0,
-        outgoingBandwidth: 0,
-        packetThrottleInterval: 5000,
-        packetThrottleAcceleration: 2,
-        packetThrottleDeceleration: 2,
-        connectID: (connectID >>> 0).toString(16).padStart(8, '0'),
-        data: 0,
-      },
-    },
-  ]);
+  return spoofedConnect(connectID, { outgoingPeerID: int(4096), channelCount: 1 + int(8) });
 }
 
 function mutated(): Uint8Array {
