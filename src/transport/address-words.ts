@@ -116,3 +116,22 @@ export function setMetaAddress(meta: Uint32Array, record: number, address: strin
   meta[record * META_WORDS + META_PORT] = port;
   return true;
 }
+
+/** Address strings → their four words, each parsed once; starts over past `limit` entries. */
+export class AddressWordsCache {
+  private readonly words = new Map<string, Uint32Array>();
+
+  constructor(private readonly limit: number) {}
+
+  /** The words of `address` (a view kept by the cache: copy, don't modify), or null when it is not an IP literal. */
+  get(address: string): Uint32Array | null {
+    let words = this.words.get(address);
+    if (words === undefined) {
+      words = new Uint32Array(4);
+      if (!addressToWords(address, words)) return null;
+      if (this.words.size >= this.limit) this.words.clear();
+      this.words.set(address, words);
+    }
+    return words;
+  }
+}

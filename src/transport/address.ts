@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { addressToWords, isIpv4Mapped } from './address-words.js';
 
 /** Strips the IPv4-mapped prefix (`::ffff:a.b.c.d` → `a.b.c.d`); other addresses are returned as they are. */
 export function unmapAddress(address: string): string {
@@ -8,39 +9,15 @@ export function unmapAddress(address: string): string {
   return address;
 }
 
-/** Expands an IPv6 address to its eight 16-bit groups. */
-function ipv6Groups(address: string): number[] {
-  let a = address;
-  const pct = a.indexOf('%');
-  if (pct >= 0) a = a.slice(0, pct);
-  // An embedded IPv4 tail becomes two groups.
-  const lastColon = a.lastIndexOf(':');
-  const tail = a.slice(lastColon + 1);
-  if (isIP(tail) === 4) {
-    const b = tail.split('.').map(Number) as [number, number, number, number];
-    a = `${a.slice(0, lastColon + 1)}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
-  }
-  const [head, rest] = a.includes('::') ? (a.split('::') as [string, string]) : [a, undefined];
-  const h = head ? head.split(':') : [];
-  const r = rest !== undefined && rest !== '' ? rest.split(':') : [];
-  const fill = rest === undefined ? 0 : 8 - h.length - r.length;
-  return [...h, ...Array(fill).fill('0'), ...r].map((g) => parseInt(g, 16));
-}
-
 /**
  * Formats an address the way Godot's IPAddress does: IPv4 (and IPv4-mapped IPv6) as dotted
  * IPv4, other IPv6 as eight lowercase hex groups without leading zeros ("0:0:0:0:0:0:0:1").
  */
 export function formatAddressGodot(address: string): string {
   const plain = unmapAddress(address);
-  if (isIP(plain) === 4) return plain;
-  if (isIP(plain) !== 6) return plain;
-  return ipv6Groups(plain)
-    .map((g) => g.toString(16))
-    .join(':');
-}
-
-/** A key identifying a remote endpoint (address as normalised by {@link unmapAddress}, and port). */
-export function endpointKey(address: string, port: number): string {
-  return `${address}|${port}`;
+  const words = new Uint32Array(4);
+  if (!addressToWords(plain, words) || isIpv4Mapped(words)) return plain;
+  const groups: string[] = [];
+  for (const w of words) groups.push((w >>> 16).toString(16), (w & 0xffff).toString(16));
+  return groups.join(':');
 }

@@ -5,7 +5,7 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { isIP } from 'node:net';
-import { addressToWords, isIpv4Mapped, wordsToAddress } from './address-words.js';
+import { AddressWordsCache, isIpv4Mapped, wordsToAddress } from './address-words.js';
 import { bindPlan } from './bind-plan.js';
 import {
   type DatagramBatch,
@@ -44,23 +44,6 @@ function literalLookup(
 
 /** isIP() results by destination string (isIP runs a long regex for IPv6 and mapped addresses). */
 const literalKinds = new Map<string, number>();
-
-/** Source address strings (as node:dgram reports them) → their four address words. */
-class SourceWords {
-  private readonly words = new Map<string, Uint32Array>();
-
-  /** The words of `address` (allocated once per distinct address), or null when it is not a literal. */
-  get(address: string): Uint32Array | null {
-    let words = this.words.get(address);
-    if (words === undefined) {
-      words = new Uint32Array(4);
-      if (!addressToWords(address, words)) return null;
-      if (this.words.size >= CACHE_LIMIT) this.words.clear();
-      this.words.set(address, words);
-    }
-    return words;
-  }
-}
 
 /** A true IPv6 destination, chained by hash. */
 interface Ipv6Destination {
@@ -111,7 +94,8 @@ export class DgramDatagramSocket implements DatagramSocket {
   onError: (error: Error) => void = () => {};
   private readonly socket: dgram.Socket;
   private closed = false;
-  private readonly sources = new SourceWords();
+  /** Source address strings (as node:dgram reports them) → their four address words. */
+  private readonly sources = new AddressWordsCache(CACHE_LIMIT);
   private readonly destinations: DestinationStrings;
   /**
    * The one received batch, handed out for every datagram: a copy in a reused buffer, so that

@@ -1,4 +1,4 @@
-import { addressToWords, wordsToAddress } from './address-words.js';
+import { AddressWordsCache, wordsToAddress } from './address-words.js';
 
 /**
  * Remote endpoints by their numeric address: a received datagram's four address words and port
@@ -33,7 +33,7 @@ export class EndpointTable {
   /** Other IPv6 endpoints by a hash of words and port (entries carry the words to confirm). */
   private readonly v6 = new Map<number, { words: [number, number, number, number]; endpoint: Endpoint }>();
   /** Address words by address string, for sending. */
-  private readonly words = new Map<string, Uint32Array>();
+  private readonly words = new AddressWordsCache(MAXIMUM_ENTRIES);
 
   /** The endpoint of a received datagram. */
   lookup(w0: number, w1: number, w2: number, w3: number, port: number): Endpoint {
@@ -58,13 +58,8 @@ export class EndpointTable {
 
   /** Copies the address words of `address` (an IP literal) into `out` at `at`; false when it is none. */
   copyWords(address: string, out: Uint32Array, at: number): boolean {
-    let w = this.words.get(address);
-    if (w === undefined) {
-      w = new Uint32Array(4);
-      if (!addressToWords(address, w, 0)) return false;
-      if (this.words.size >= MAXIMUM_ENTRIES) this.words.clear();
-      this.words.set(address, w);
-    }
+    const w = this.words.get(address);
+    if (w === null) return false;
     out[at] = w[0]!;
     out[at + 1] = w[1]!;
     out[at + 2] = w[2]!;
