@@ -18,6 +18,7 @@ import { DtlsServer, DtlsSession, TLSOptions } from '../transport/dtls/index.js'
 import { mulberry32 } from '../transport/link-shaper.js';
 import { DtlsMutator, makeRecord, splitRecords } from './dtls-mutator.js';
 import { selfSigned } from './self-signed.js';
+import { ExceptionGuard } from './exception-guard.js';
 
 /** What to fuzz and for how long. */
 export interface DtlsFuzzOptions {
@@ -97,16 +98,8 @@ export function runDtlsFuzz(options: DtlsFuzzOptions): DtlsFuzzReport {
   const int = (n: number) => Math.floor(random() * n);
   const start = Date.now();
   let now = 1000;
-  let exceptions = 0;
-  let firstException: string | undefined;
-  const guard = (fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      exceptions++;
-      firstException ??= (err as Error).stack ?? String(err);
-    }
-  };
+  const escaped = new ExceptionGuard();
+  const guard = escaped.run;
 
   // Identities: an ECDSA leaf sent with three more certificates (a Certificate message larger
   // than a datagram, so fragmented), and an RSA leaf.
@@ -456,8 +449,8 @@ export function runDtlsFuzz(options: DtlsFuzzOptions): DtlsFuzzReport {
   const mb = (x: number) => Math.round(x / 1048576);
   return {
     inputs: n,
-    exceptions,
-    firstException,
+    exceptions: escaped.count,
+    firstException: escaped.first,
     byTarget,
     targetsBuilt,
     targetsFailed,

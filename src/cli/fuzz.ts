@@ -17,6 +17,7 @@ import { createCompressor } from '../compress/registry.js';
 import { runDtlsFuzz } from './fuzz-dtls.js';
 import { loadVariantCorpus, runVariantFuzz } from './fuzz-variant.js';
 import { CAPTURED_DATAGRAMS } from './fuzz-corpus.js';
+import { ExceptionGuard } from './exception-guard.js';
 
 /** What to fuzz and for how long. */
 export interface FuzzOptions {
@@ -95,16 +96,8 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   const attackers: Host[] = [];
   for (let i = 0; i < 6; i++) attackers.push(addHost(`10.0.1.${i + 1}`, 6000 + i, { peerCount: 1 }));
 
-  let exceptions = 0;
-  let firstException: string | undefined;
-  const guard = (fn: () => void) => {
-    try {
-      fn();
-    } catch (err) {
-      exceptions++;
-      firstException ??= (err as Error).stack ?? String(err);
-    }
-  };
+  const escaped = new ExceptionGuard();
+  const guard = escaped.run;
   const legitReceived: number[] = [];
   let hostileEvents = 0;
   const step = (ms: number) => {
@@ -194,8 +187,8 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   }
   return {
     datagrams: n,
-    exceptions,
-    firstException,
+    exceptions: escaped.count,
+    firstException: escaped.first,
     peakRssMB: Math.round(peakRss / 1048576),
     peakHeapMB: Math.round(peakHeap / 1048576),
     peakReassemblyBytes: peakReassembly,
