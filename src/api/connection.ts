@@ -91,7 +91,6 @@ function randomConnectID(): number {
  * waits for and delivers events.
  */
 export class ENetConnection implements PeerOwner {
-  private host: Host | null = null;
   private driver: HostDriver | null = null;
   private readonly wrappers: ENetPacketPeer[] = [];
   private readonly waiters: Waiter[] = [];
@@ -190,7 +189,6 @@ export class ENetConnection implements PeerOwner {
     );
     driver.host.onDrop = (reason, address, p) => this.warnDrop(reason, address, p);
     driver.onReady = () => this.deliver();
-    this.host = driver.host;
     this.driver = driver;
   }
 
@@ -209,6 +207,11 @@ export class ENetConnection implements PeerOwner {
   /** The socket backend of the current host ('native' or 'dgram'), or null when inactive. */
   get socketBackend(): SocketBackendName | null {
     return this.driver?.pipeline.socket.backend ?? null;
+  }
+
+  /** The engine host of the current socket, or null when inactive. */
+  private get host(): Host | null {
+    return this.driver?.host ?? null;
   }
 
   private requireHost(): Host {
@@ -482,7 +485,6 @@ export class ENetConnection implements PeerOwner {
     this.driver = null;
     for (const w of this.wrappers) w.detachFromSlot();
     this.wrappers.length = 0;
-    this.host = null;
     this.waitTimer.clear();
     this.errorPending = false;
     for (const w of this.waiters.splice(0)) {
