@@ -758,38 +758,42 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value js_set_gso(napi_env env, napi_callback_info info) {
+/* The socket handle and the second argument of a (handle, value) call; NULL without two arguments. */
+static udp_socket *handle_and_value(napi_env env, napi_callback_info info, napi_value *value) {
   size_t argc = 2;
   napi_value argv[2];
-  bool enabled;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  if (argc < 2) return NULL;
+  *value = argv[1];
+  return handle_arg(env, argv[0]);
+}
+
+static napi_value js_set_gso(napi_env env, napi_callback_info info) {
+  napi_value value;
+  bool enabled;
+  udp_socket *s = handle_and_value(env, info, &value);
   if (s == NULL) return NULL;
-  if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "setGso(handle, enabled: boolean)");
+  if (napi_get_value_bool(env, value, &enabled) != napi_ok) return throw_type(env, "setGso(handle, enabled: boolean)");
   s->gso_enabled = enabled;
   return NULL;
 }
 
 static napi_value js_fail_sends(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  napi_value value;
   uint32_t mask;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  udp_socket *s = handle_and_value(env, info, &value);
   if (s == NULL) return NULL;
-  if (napi_get_value_uint32(env, argv[1], &mask) != napi_ok) return throw_type(env, "failSends(handle, mask: number)");
+  if (napi_get_value_uint32(env, value, &mask) != napi_ok) return throw_type(env, "failSends(handle, mask: number)");
   s->fail_sends = mask;
   return NULL;
 }
 
 static napi_value js_receive_errors(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  napi_value value;
   bool enabled;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  udp_socket *s = argc < 2 ? NULL : handle_arg(env, argv[0]);
+  udp_socket *s = handle_and_value(env, info, &value);
   if (s == NULL) return NULL;
-  if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "receiveErrors(handle, enabled: boolean)");
+  if (napi_get_value_bool(env, value, &enabled) != napi_ok) return throw_type(env, "receiveErrors(handle, enabled: boolean)");
   int on = enabled;
   if (setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on) < 0) return throw_errno(env, "setsockopt", errno);
   if (s->family == AF_INET6 && setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on) < 0)
