@@ -159,7 +159,7 @@ export class ENetPacketPeer {
         'FAILED',
         `Outgoing queue full: ${peer.outgoingQueuedBytes} bytes wait for this peer (cap ${peer.host.maximumOutgoingData}); the remote is not acknowledging fast enough.`,
       );
-    if (!peer.send(channel, Uint8Array.prototype.slice.call(packet), flags)) throw new ENetError('FAILED', 'ENet refused the packet.');
+    if (!peer.send(channel, packet, flags, true)) throw new ENetError('FAILED', 'ENet refused the packet.');
     this.owner.scheduleFlush();
   }
 

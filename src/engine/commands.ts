@@ -18,13 +18,40 @@ export class OutgoingCommand implements ListNode {
   startSequenceNumber = 0;
   fragmentCount = 0;
   fragmentNumber = 0;
-  /** Offset and length of this command's payload inside `packet`. */
+  /** Offset of this fragment in its packet (the wire field) and its payload length. */
   fragmentOffset = 0;
   fragmentLength = 0;
-  /** The packet whose bytes this command carries, or null for payload-less commands. */
+  /**
+   * Where this command's bytes start inside `packet`: the fragment offset for a packet of its own,
+   * the packet's place in a shared send slab for a small one copied there.
+   */
+  dataOffset = 0;
+  /** The packet (or send slab) whose bytes this command carries, or null for payload-less commands. */
   packet: Uint8Array | null = null;
   /** Pre-encoded body (after the 4-byte command header) of connection-management commands. */
   body: Uint8Array | null = null;
+
+  /** Makes a used command as new (reuse spares the garbage collector one object per packet). */
+  renew(): void {
+    this.listNext = this;
+    this.listPrev = this;
+    this.command = 0;
+    this.channelID = 0;
+    this.reliableSequenceNumber = 0;
+    this.unreliableSequenceNumber = 0;
+    this.unsequencedGroup = 0;
+    this.sentTime = 0;
+    this.roundTripTimeout = 0;
+    this.sendAttempts = 0;
+    this.startSequenceNumber = 0;
+    this.fragmentCount = 0;
+    this.fragmentNumber = 0;
+    this.fragmentOffset = 0;
+    this.fragmentLength = 0;
+    this.dataOffset = 0;
+    this.packet = null;
+    this.body = null;
+  }
 }
 
 /** A received command waiting for ordering, reassembly or the application. */

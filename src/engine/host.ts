@@ -16,7 +16,7 @@ import {
 import { timeDifference } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
-import { IncomingCommand } from './commands.js';
+import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { Peer } from './peer.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
@@ -26,6 +26,16 @@ import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 
 /** Incoming commands kept for reuse at most. */
 const INCOMING_POOL_SIZE = 1024;
+/** Outgoing commands kept for reuse at most. */
+const OUTGOING_POOL_SIZE = 1024;
+/** Bytes per send slab (small unreliable packets are copied there when queued). */
+const SEND_SLAB_SIZE = 64 * 1024;
+/**
+ * Bytes per receive slab (small packets delivered in order are copied there and handed out as
+ * views): one allocation per slab instead of one per packet, and a packet kept by the
+ * application holds at most this much memory.
+ */
+const RECEIVE_SLAB_SIZE = 16 * 1024;
 
 /** Where the engine hands the datagrams it wants sent. The buffer belongs to the receiver. */
 export type DatagramSink = (data: Uint8Array, address: string, port: number) => void;
@@ -145,6 +155,13 @@ export class Host {
   private readonly dispatchQueue: Peer[] = [];
   /** Incoming commands handed out to the application, kept for reuse. */
   private readonly incomingPool: IncomingCommand[] = [];
+  /** Outgoing commands sent (unreliable) or acknowledged (reliable), kept for reuse. */
+  private readonly outgoingPool: OutgoingCommand[] = [];
+  /** The slab small unreliable packets are copied into when queued (see {@link copyToSendSlab}). */
+  sendSlab = new Uint8Array(SEND_SLAB_SIZE);
+  private sendSlabUsed = 0;
+  private receiveSlab = new Uint8Array(RECEIVE_SLAB_SIZE);
+  private receiveSlabUsed = 0;
   private dispatchHead = 0;
   /** Peers with something new to send since the last pass. */
   private readonly sendQueue: Peer[] = [];
@@ -181,6 +198,54 @@ export class Host {
     if (cmd === undefined) return new IncomingCommand(packet, totalLength);
     cmd.renew(packet, totalLength);
     return cmd;
+  }
+
+  /** An outgoing command: a reused one when the pool has one. */
+  newOutgoingCommand(): OutgoingCommand {
+    const cmd = this.outgoingPool.pop();
+    if (cmd === undefined) return new OutgoingCommand();
+    cmd.renew();
+    return cmd;
+  }
+
+  /** Takes back a command nothing refers to any more (sent unreliable, dropped, or acknowledged). */
+  releaseOutgoingCommand(cmd: OutgoingCommand): void {
+    cmd.packet = null;
+    cmd.body = null;
+    if (this.outgoingPool.length < OUTGOING_POOL_SIZE) this.outgoingPool.push(cmd);
+  }
+
+  /**
+   * Copies a small packet into the send slab and returns its offset there (the slab is
+   * {@link sendSlab} as it is after the call). A full slab is replaced, never reused: the
+   * commands still queued keep the old one alive until they are sent.
+   */
+  copyToSendSlab(data: Uint8Array): number {
+    const length = data.length;
+    if (this.sendSlabUsed + length > SEND_SLAB_SIZE) {
+      this.sendSlab = new Uint8Array(SEND_SLAB_SIZE);
+      this.sendSlabUsed = 0;
+    }
+    const at = this.sendSlabUsed;
+    this.sendSlab.set(data, at);
+    this.sendSlabUsed = at + length;
+    return at;
+  }
+
+  /**
+   * A copy of `source[offset, offset + length)` (at most RECEIVE_SLAB_SIZE bytes) as a view into
+   * the receive slab. Slabs are never reused, so the view is the caller's to keep.
+   */
+  copyToReceiveSlab(source: Uint8Array, offset: number, length: number): Uint8Array {
+    let slab = this.receiveSlab;
+    let at = this.receiveSlabUsed;
+    if (at + length > RECEIVE_SLAB_SIZE) {
+      slab = this.receiveSlab = new Uint8Array(RECEIVE_SLAB_SIZE);
+      at = 0;
+    }
+    slab.set(new Uint8Array(source.buffer, source.byteOffset + offset, length), at);
+    this.receiveSlabUsed = at + length;
+    return new Uint8Array(slab.buffer, at, length);
   }
 
   /** Sets the time for the operations that follow (u32 ms from a monotonic clock). */

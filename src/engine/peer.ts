@@ -28,12 +28,20 @@ import {
 } from '../protocol/constants.js';
 import { PeerState } from '../protocol/peer-state.js';
 import { Channel } from './channel.js';
-import { type IncomingCommand, OutgoingCommand } from './commands.js';
+import type { IncomingCommand, OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';
 
 const EMPTY = new Uint8Array(0);
 const sliceBytes = Uint8Array.prototype.slice;
+/** Packets up to this size get a copy of their own on V8's heap (no external backing store). */
+const HEAP_PACKET = 64;
+/** Packets up to this size, delivered in order, are copied into the host's receive slab instead of a copy of their own. */
+const RECEIVE_SLAB_MAX_PACKET = 1024;
+/** Bytes per peer chunk for small reliable packets. */
+const RELIABLE_CHUNK_SIZE = 16 * 1024;
+/** Packets up to this size, unreliable or unsequenced, are copied into the host's send slab instead of a copy of their own. */
+const SEND_SLAB_MAX_PACKET = 1024;
 
 /** Result of queueing an incoming command: queued, discarded (harmless), or refused (abort the datagram). */
 export const DISCARDED: unique symbol = Symbol('discarded');
@@ -162,6 +170,9 @@ export class Peer {
   /** Pending acknowledgements, four numbers each: channel, seq, sentTime, command number. */
   acknowledgements: number[] = [];
   readonly sentReliableCommands = new List<OutgoingCommand>();
+  /** Where small reliable packets are copied when queued (see {@link copyToReliableChunk}). */
+  reliableChunk: Uint8Array | null = null;
+  private reliableChunkUsed = 0;
   readonly outgoingCommands = new List<OutgoingCommand>();
   readonly dispatchedCommands = new List<IncomingCommand>();
   /** Set while the peer sits in the host's dispatch queue. */
@@ -256,6 +267,8 @@ export class Peer {
     this.acknowledgements.length = 0;
     this.sentReliableCommands.clear();
     this.outgoingCommands.clear();
+    this.reliableChunk = null;
+    this.reliableChunkUsed = 0;
     this.dispatchedCommands.clear();
     this.channels = [];
     this.channelCount = 0;
@@ -354,9 +367,27 @@ export class Peer {
     this.host.markForSend(this);
   }
 
+  /**
+   * Copies a small reliable packet into this peer's chunk and returns its offset there (the
+   * chunk is {@link reliableChunk} as it is after the call). A full chunk is replaced; once
+   * nothing is queued or in flight, the chunk is written from its start again.
+   */
+  copyToReliableChunk(data: Uint8Array): number {
+    const length = data.length;
+    let chunk = this.reliableChunk;
+    let at = this.reliableChunkUsed;
+    if (chunk === null || at + length > RELIABLE_CHUNK_SIZE) {
+      chunk = this.reliableChunk = new Uint8Array(RELIABLE_CHUNK_SIZE);
+      at = 0;
+    } else if (at > 0 && this.sentReliableCommands.isEmpty() && this.outgoingCommands.isEmpty()) at = 0;
+    chunk.set(data, at);
+    this.reliableChunkUsed = at + length;
+    return at;
+  }
+
   /** Queues a connection-management command on the system channel. */
   queueSystemCommand(command: number, body: Uint8Array | null): OutgoingCommand {
-    const cmd = new OutgoingCommand();
+    const cmd = this.host.newOutgoingCommand();
     cmd.command = command;
     cmd.channelID = SYSTEM_CHANNEL;
     cmd.body = body;
@@ -367,9 +398,11 @@ export class Peer {
   /**
    * Queues a packet on a channel as ENet classifies it (reliable, unreliable, unsequenced or
    * fragments). Returns false where enet_peer_send fails: not connected, no such channel,
-   * packet over the host's maximum, or too many fragments.
+   * packet over the host's maximum, or too many fragments. With `copy`, the bytes are copied
+   * (small unreliable packets into the host's send slab) and `packet` is not kept; without, the
+   * engine keeps `packet` until it is sent (reliable: acknowledged).
    */
-  send(channelID: number, packet: Uint8Array, flags: number): boolean {
+  send(channelID: number, packet: Uint8Array, flags: number, copy = false): boolean {
     if (this.state !== PeerState.CONNECTED || channelID >= this.channelCount) return false;
     if (packet.length > this.host.maximumPacketSize) return false;
     if (this.outgoingQueuedBytes + packet.length > this.host.maximumOutgoingData) return false;
@@ -390,28 +423,40 @@ export class Peer {
         commandNumber = Command.SEND_FRAGMENT | COMMAND_FLAG_ACKNOWLEDGE;
         startSequenceNumber = (channel.outgoingReliableSequenceNumber + 1) & 0xffff;
       }
+      if (copy) packet = sliceBytes.call(packet);
       for (let n = 0, offset = 0; offset < packet.length; n++, offset += fragmentLength) {
-        const cmd = new OutgoingCommand();
+        const cmd = this.host.newOutgoingCommand();
         cmd.command = commandNumber;
         cmd.channelID = channelID;
         cmd.startSequenceNumber = startSequenceNumber;
         cmd.fragmentCount = fragmentCount;
         cmd.fragmentNumber = n;
         cmd.fragmentOffset = offset;
+        cmd.dataOffset = offset;
         cmd.fragmentLength = Math.min(fragmentLength, packet.length - offset);
         cmd.packet = packet;
         this.setupOutgoingCommand(cmd);
       }
       return true;
     }
-    const cmd = new OutgoingCommand();
+    const cmd = this.host.newOutgoingCommand();
     cmd.channelID = channelID;
     if ((flags & (PACKET_FLAG_RELIABLE | PACKET_FLAG_UNSEQUENCED)) === PACKET_FLAG_UNSEQUENCED)
       cmd.command = Command.SEND_UNSEQUENCED | COMMAND_FLAG_UNSEQUENCED;
     else if (flags & PACKET_FLAG_RELIABLE || channel.outgoingUnreliableSequenceNumber >= 0xffff)
       cmd.command = Command.SEND_RELIABLE | COMMAND_FLAG_ACKNOWLEDGE;
     else cmd.command = Command.SEND_UNRELIABLE;
-    cmd.packet = packet;
+    if (!copy || packet.length > SEND_SLAB_MAX_PACKET) cmd.packet = copy ? sliceBytes.call(packet) : packet;
+    else if (cmd.command & COMMAND_FLAG_ACKNOWLEDGE) {
+      // Held until acknowledged: in this peer's own chunk, so a peer that does not acknowledge
+      // holds no other peer's bytes.
+      cmd.dataOffset = this.copyToReliableChunk(packet);
+      cmd.packet = this.reliableChunk;
+    } else {
+      // Sent (or dropped) at the next pass, so it holds the shared slab only briefly.
+      cmd.dataOffset = this.host.copyToSendSlab(packet);
+      cmd.packet = this.host.sendSlab;
+    }
     cmd.fragmentOffset = 0;
     cmd.fragmentLength = packet.length;
     this.setupOutgoingCommand(cmd);
@@ -662,8 +707,21 @@ export class Peer {
         return discard;
     }
     if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
+    // A packet of 64 bytes or less is copied onto V8's heap (cheapest). A larger one, up to
+    // 1 KiB, that the application gets at once is copied into the host's receive slab (a packet
+    // of its own costs an external allocation the garbage collector tracks: ten times the time);
+    // one that waits behind a missing reliable packet gets bytes of its own, so what a remote
+    // leaves waiting cannot hold whole slabs.
+    const inOrder =
+      commandNumber === Command.SEND_UNSEQUENCED ||
+      (commandNumber === Command.SEND_UNRELIABLE && reliableSequenceNumber === incomingRel) ||
+      (commandNumber === Command.SEND_RELIABLE && reliableSequenceNumber === ((incomingRel + 1) & 0xffff));
     const cmd = this.host.newIncomingCommand(
-      source === null ? EMPTY : sliceBytes.call(source, sourceOffset, sourceOffset + length),
+      source === null
+        ? EMPTY
+        : inOrder && length > HEAP_PACKET && length <= RECEIVE_SLAB_MAX_PACKET
+          ? this.host.copyToReceiveSlab(source, sourceOffset, length)
+          : sliceBytes.call(source, sourceOffset, sourceOffset + length),
       length,
     );
     cmd.commandNumber = commandNumber;

@@ -264,8 +264,9 @@ function writeCommand(cmd: OutgoingCommand): void {
   const packet = cmd.packet;
   const length = cmd.fragmentLength;
   if (packet !== null && length > 0) {
+    const from = cmd.dataOffset;
     if (length === packet.length) scratch.set(packet, p);
-    else scratch.set(packet.subarray(cmd.fragmentOffset, cmd.fragmentOffset + length), p);
+    else scratch.set(new Uint8Array(packet.buffer, packet.byteOffset + from, length), p);
     p += length;
   }
   asm.write = p;
@@ -347,12 +348,14 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
           const unrel = cmd.unreliableSequenceNumber;
           unlink(cmd);
           peer.outgoingQueuedBytes -= cmd.fragmentLength;
+          host.releaseOutgoingCommand(cmd);
           while (current !== end) {
             const next = current as OutgoingCommand;
             if (next.reliableSequenceNumber !== rel || next.unreliableSequenceNumber !== unrel) break;
             current = current.listNext;
             unlink(next);
             peer.outgoingQueuedBytes -= next.fragmentLength;
+            host.releaseOutgoingCommand(next);
           }
           continue;
         }
@@ -364,6 +367,8 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
     asm.packetSize += commandSize + (cmd.packet !== null ? cmd.fragmentLength : 0);
     asm.commandCount++;
     peer.packetsSent++;
+    // Sent unreliable: nothing refers to it any more (C ENet frees it once the datagram is out).
+    if (!(cmd.command & COMMAND_FLAG_ACKNOWLEDGE)) host.releaseOutgoingCommand(cmd);
   }
   if (peer.state === PeerState.DISCONNECT_LATER && peer.outgoingCommands.isEmpty() && peer.sentReliableCommands.isEmpty())
     peer.disconnect(peer.eventData);
@@ -448,6 +453,7 @@ export function removeSentReliableCommand(peer: Peer, seq: number, channelID: nu
   unlink(found);
   peer.outgoingQueuedBytes -= found.fragmentLength;
   if (found.packet !== null && wasSent) peer.reliableDataInTransit -= found.fragmentLength;
+  peer.host.releaseOutgoingCommand(found);
   const head = peer.sentReliableCommands.first();
   if (head) peer.nextTimeout = (head.sentTime + head.roundTripTimeout) >>> 0;
   return commandNumber;
