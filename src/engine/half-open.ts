@@ -26,6 +26,7 @@ import { timeDifference } from '../protocol/time.js';
 import type { Host } from './host.js';
 import type { Peer } from './peer.js';
 import type { OutgoingCommand } from './commands.js';
+import type { List } from './list.js';
 
 /** Default for {@link Host.halfOpenTimeout}: an unacknowledged VERIFY_CONNECT is given up after its third retransmission (~3.5 s). */
 export const HALF_OPEN_TIMEOUT = 3000;
@@ -42,19 +43,11 @@ export type Admission = 'admit' | 'duplicate' | 'tooManyFromAddress' | 'full';
 export function admitConnect(host: Host, address: string, port: number, connectID: number): Admission {
   let duplicatePeers = 0;
   let halfOpen = 0;
-  let oldest: Peer | null = null;
   const active = host.active;
   for (let i = 0; i < active.length; i++) {
     const current = active[i]!;
     if (current.state === PeerState.CONNECTING) continue;
-    if (current.state === PeerState.ACKNOWLEDGING_CONNECT) {
-      halfOpen++;
-      // Only a handshake whose VERIFY_CONNECT has left can be evicted: its acknowledgement can
-      // still rebuild it. One that arrived in the same burst would just be lost (its client
-      // retransmits the CONNECT instead, as when the cap refuses).
-      if ((oldest === null || current.handshakeSequence < oldest.handshakeSequence) && verifyConnectCommand(current) !== null)
-        oldest = current;
-    }
+    if (current.state === PeerState.ACKNOWLEDGING_CONNECT) halfOpen++;
     if (current.address === address) {
       if (current.port === port && current.connectID === connectID) return 'duplicate';
       duplicatePeers++;
@@ -62,9 +55,29 @@ export function admitConnect(host: Host, address: string, port: number, connectI
   }
   if (duplicatePeers >= host.duplicatePeers) return 'tooManyFromAddress';
   if (halfOpen < host.maximumHalfOpen && active.length < host.peers.length) return 'admit';
+  const oldest = oldestEvictableHandshake(active);
   if (oldest === null) return 'full';
   evict(host, oldest);
   return 'admit';
+}
+
+/**
+ * The oldest half-open handshake whose VERIFY_CONNECT has left, or null. Only such a handshake
+ * can be evicted: its acknowledgement can still rebuild it. One that arrived in the same burst
+ * would just be lost (its client retransmits the CONNECT instead, as when the cap refuses).
+ */
+function oldestEvictableHandshake(active: readonly Peer[]): Peer | null {
+  let oldest: Peer | null = null;
+  for (let i = 0; i < active.length; i++) {
+    const current = active[i]!;
+    if (
+      current.state === PeerState.ACKNOWLEDGING_CONNECT &&
+      (oldest === null || current.handshakeSequence < oldest.handshakeSequence) &&
+      verifyConnectCommand(current) !== null
+    )
+      oldest = current;
+  }
+  return oldest;
 }
 
 /**
@@ -159,12 +172,14 @@ function handshakeKey(slot: number, address: string, port: number): string {
 
 /** The VERIFY_CONNECT of a half-open peer (sent, or back in the queue for retransmission), or null. */
 function verifyConnectCommand(peer: Peer): OutgoingCommand | null {
-  for (const list of [peer.sentReliableCommands, peer.outgoingCommands]) {
-    if (list.isEmpty()) continue;
-    const cmd = list.sentinel.listNext as OutgoingCommand;
-    if ((cmd.command & COMMAND_MASK) === Command.VERIFY_CONNECT && cmd.sendAttempts > 0) return cmd;
-  }
-  return null;
+  return firstSentVerifyConnect(peer.sentReliableCommands) ?? firstSentVerifyConnect(peer.outgoingCommands);
+}
+
+/** The first command of `list` when it is a VERIFY_CONNECT that has been sent, else null. */
+function firstSentVerifyConnect(list: List<OutgoingCommand>): OutgoingCommand | null {
+  if (list.isEmpty()) return null;
+  const cmd = list.sentinel.listNext as OutgoingCommand;
+  return (cmd.command & COMMAND_MASK) === Command.VERIFY_CONNECT && cmd.sendAttempts > 0 ? cmd : null;
 }
 
 /**

@@ -1,0 +1,271 @@
+// enet-ts side of `npm run bench`: the same work as bench/c/enet_bench.c (same parameters, sizes,
+// channels, flags), through the public API only (ENetConnection.service(), checkEvents() and
+// ENetPacketPeer).
+// Usage: node bench/roles/ts.mjs server SCENARIO [key=value ...]
+//        node bench/roles/ts.mjs client SCENARIO port=P [key=value ...]
+// Prints "READY <port>" (server), "CREATED n" (B5 clients), "DONE" (client finished a round),
+// "IDLE round=N" (B5 server, everyone dropped after round N, all but the last), "RESULT k=v ...".
+// Exits on stdin EOF or after `watchdog` seconds (default 60). Each stdin line "GO" starts a B5
+// round (`rounds`, default 1). B7-B9 have only the server side here (C's load generator is the
+// client): B7 stamps CLOCK_MONOTONIC like the C side, B8 counts what arrived before each marker,
+// B9 counts like B1 until every client's marker. The socket backend comes from ENET_TS_SOCKET
+// (set by bench/run.mjs), read by the library itself.
+import { ENetConnection, ENetPacketPeer, EventType, HostStatistic } from '../../dist/index.js';
+
+const [role, sc, ...rest] = process.argv.slice(2);
+const params = Object.fromEntries(rest.map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+const param = (key, fallback) => params[key] ?? fallback;
+const RELIABLE = ENetPacketPeer.FLAG_RELIABLE;
+const bytes = (n) => new Uint8Array(n).fill(0x5a);
+const out = (s) => process.stdout.write(`${s}\n`);
+/** CLOCK_MONOTONIC in ms, the clock the C roles stamp with (B7 compares the two). */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+setTimeout(() => process.exit(3), param('watchdog', 60) * 1000).unref();
+// Each "GO" line on stdin starts a round (B5 runs a warm-up round, then the timed one).
+let goAt = 0;
+let gos = 0;
+let onGo = () => {};
+let stdinBuf = '';
+process.stdin.on('data', (d) => {
+  stdinBuf += d;
+  const lines = stdinBuf.split('\n');
+  stdinBuf = lines.pop();
+  for (const line of lines)
+    if (line.trim() === 'GO') {
+      goAt = performance.now();
+      gos++;
+      onGo();
+    }
+});
+/** Resolves once `n` GO lines have arrived. */
+const goNumber = (n) =>
+  new Promise((resolve) => {
+    onGo = () => {
+      if (gos >= n) resolve();
+    };
+    onGo();
+  });
+process.stdin.on('end', () => process.exit(0));
+const memory = () => {
+  global.gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed + m.external };
+};
+
+async function server() {
+  const conn = new ENetConnection();
+  await conn.createHostBound('127.0.0.1', 0, 4095, 2);
+  conn.onWarning = null; // B5's clients still send to the peers dropped after the warm-up round
+  const credit = param('credit', 16);
+  const countExpected = param('count', 0);
+  const creditMsg = bytes(4);
+  const one = bytes(1);
+  const idle = memory();
+  out(`READY ${conn.getLocalPort()} idle_kb=${Math.round(idle.rss / 1024)}`);
+  let count = 0;
+  let total = 0;
+  let connects = 0;
+  let markers = 0;
+  let burst = 0;
+  let arrivals = ''; // B8: the fields of each connection's marker so far
+  const clients = param('clients', 1);
+  let first = 0;
+  let last = 0;
+  // B5: the first round (all clients connect, then the server drops them) is the warm-up; the
+  // last is timed and its memory measured above the host idle again after the warm-up, as well
+  // as above the fresh host ("cold", first round).
+  const rounds = param('rounds', 1);
+  let round = 1;
+  let cold = '';
+  let warmIdle = idle;
+  // The first event of a burst comes from service(), the rest from checkEvents() with no Promise
+  // each, as C's enet_host_service hands out queued events without waiting.
+  for (let e = await conn.service(1000); ; e = e.type === EventType.NONE ? await conn.service(1000) : conn.checkEvents()) {
+    if (e.type === EventType.CONNECT) {
+      if (!connects) first = performance.now();
+      connects++;
+      if (sc === 'b7' && connects === clients) {
+        const seenAt = monotonicMs();
+        out(`RESULT seen_at=${seenAt.toFixed(3)} first_at=${(seenAt - (performance.now() - first)).toFixed(3)} peers=${connects}`);
+      }
+      if (sc === 'b5' && e.data && connects === e.data) {
+        const ms = (performance.now() - (goAt || first)).toFixed(1);
+        const m = memory();
+        const perPeer = (base) => `${Math.round((m.rss - base.rss) / connects)}`;
+        const heapPerPeer = (base) => `${Math.round((m.heap - base.heap) / connects)}`;
+        if (round === 1)
+          cold = `cold_ms=${ms} idle_kb=${Math.round(idle.rss / 1024)} cold_per_peer_bytes=${perPeer(idle)} cold_heap_per_peer_bytes=${heapPerPeer(idle)}`;
+        if (round === rounds)
+          out(`RESULT ms=${ms} peers=${connects} per_peer_bytes=${perPeer(warmIdle)} heap_per_peer_bytes=${heapPerPeer(warmIdle)} ${cold}`);
+        else {
+          for (const p of conn.getPeers()) p.peerDisconnectNow();
+          warmIdle = memory();
+          out(`IDLE round=${round} peers=${conn.getPeers().length} idle_kb=${Math.round(warmIdle.rss / 1024)}`);
+          round++;
+          connects = 0;
+        }
+      }
+    } else if (e.type === EventType.RECEIVE) {
+      const p = e.peer;
+      const packet = p.getPacket();
+      if (sc === 'b1' || sc === 'b9') {
+        if (e.channel === 0) {
+          last = performance.now();
+          if (!count) first = last;
+          count++;
+        } else if (++markers === clients)
+          // b9: every client has sent its marker
+          out(
+            `RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${conn.popStatistic(HostStatistic.TOTAL_RECEIVED_PACKETS)}`,
+          );
+      } else if (sc === 'b8') {
+        if (e.channel === 0 && packet[0] === 0x5a) burst++;
+        else if (e.channel === 0) count++;
+        else {
+          markers++;
+          arrivals += ` burst_${markers}=${burst} arrived_${markers}=${count}`;
+          if (markers === param('connections', 1)) out(`RESULT${arrivals}`);
+          burst = count = 0;
+        }
+      } else if (sc === 'b2') {
+        if (!count) first = performance.now();
+        count++;
+        total += packet.length;
+        if (count % credit === 0) p.send(1, creditMsg, RELIABLE);
+        if (count === countExpected) out(`RESULT bytes=${total} ms=${(performance.now() - first).toFixed(1)}`);
+      } else if (sc === 'b3') p.send(0, one, RELIABLE);
+      else if (sc === 'b4') p.send(0, packet, RELIABLE);
+    }
+  }
+}
+
+async function b5Client(port) {
+  const n = param('clients', 2000);
+  const totalClients = param('total', n);
+  const conns = [];
+  for (let i = 0; i < n; i++) {
+    const c = new ENetConnection();
+    await c.createHost(1, 2);
+    conns.push(c);
+  }
+  out(`CREATED ${n}`);
+  const rounds = param('rounds', 1);
+  let peers = [];
+  for (let round = 1; round <= rounds; round++) {
+    await goNumber(round);
+    let connected = 0;
+    peers = await Promise.all(
+      conns.map(async (c, i) => {
+        // After a round the server has dropped everyone: take its DISCONNECT, forget the peer.
+        if (peers[i]) {
+          while ((await c.service(0)).type !== EventType.NONE);
+          if (peers[i].isActive()) peers[i].reset();
+        }
+        const peer = await c.connectToHost('127.0.0.1', port, 2, totalClients);
+        for (;;) {
+          const e = await c.service(1000);
+          if (e.type === EventType.CONNECT) {
+            connected++;
+            return peer;
+          }
+          if (e.type !== EventType.NONE) return null;
+        }
+      }),
+    );
+    out(`DONE connected=${connected}`);
+  }
+  await Promise.all(
+    conns.map(async (c) => {
+      for (;;) await c.service(1000);
+    }),
+  );
+}
+
+/**
+ * Sends `msg` reliably on channel 0, flushes, and waits for the next RECEIVE event (servicing with
+ * a 1 ms timeout, as the C side's await_receive) and takes its packet.
+ */
+async function exchange(conn, peer, msg) {
+  peer.send(0, msg, RELIABLE);
+  conn.flush();
+  for (;;) {
+    const e = await conn.service(1);
+    if (e.type === EventType.RECEIVE) return peer.getPacket();
+  }
+}
+
+async function client() {
+  const port = param('port', 0);
+  if (sc === 'b5') return b5Client(port);
+  const conn = new ENetConnection();
+  await conn.createHost(1, 2);
+  const peer = await conn.connectToHost('127.0.0.1', port, 2, 0);
+  for (;;) {
+    const e = await conn.service(1);
+    if (e.type === EventType.CONNECT) break;
+    if (e.type !== EventType.NONE) process.exit(1);
+  }
+  const count = param('count', 1000);
+  const size = param('size', 64);
+  const msg = bytes(size);
+  if (sc === 'b1') {
+    // Queue a batch, flush, then service(0) until no event is ready, exactly as the C sender
+    // (enet_host_flush + enet_host_service(host, &e, 0)); service(0) with nothing ready resolves
+    // after one event-loop turn.
+    const batch = param('batch', 100);
+    for (let i = 0; i < count; i += batch) {
+      for (let k = 0; k < batch && i + k < count; k++) peer.send(0, msg, 0);
+      conn.flush();
+      for (let e = await conn.service(0); e.type !== EventType.NONE; e = await conn.service(0))
+        if (e.type === EventType.RECEIVE) peer.getPacket();
+    }
+    peer.send(1, bytes(1), RELIABLE);
+    conn.flush();
+  } else if (sc === 'b2') {
+    const window = param('window', 64);
+    const credit = param('credit', 16);
+    let sent = 0;
+    let credited = 0;
+    while (sent < count) {
+      while (sent < count && sent - credited < window) {
+        peer.send(0, msg, RELIABLE);
+        sent++;
+      }
+      const e = await conn.service(1);
+      if (e.type === EventType.RECEIVE) {
+        peer.getPacket();
+        credited += credit;
+        if (credited % 5000 === 0) process.stderr.write(`sent=${sent} throttle=${peer.getStatistic(7)} rtt=${peer.getStatistic(3)} var=${peer.getStatistic(4)} inTransit=${peer.peer.reliableDataInTransit} window=${peer.peer.windowSize}\n`);
+      }
+    }
+  } else if (sc === 'b3') {
+    // Warm-up transfers of the same packet first (as the C side), then the measured one.
+    for (let w = 0; w < param('warmup', 0); w++) await exchange(conn, peer, msg);
+    const t0 = performance.now();
+    await exchange(conn, peer, msg);
+    out(`RESULT ms=${(performance.now() - t0).toFixed(1)}`);
+  } else if (sc === 'b4') {
+    const warmup = param('warmup', 0);
+    const rtt = new Float64Array(count);
+    for (let i = -warmup; i < count; i++) {
+      const t0 = performance.now();
+      await exchange(conn, peer, msg);
+      if (i >= 0) rtt[i] = (performance.now() - t0) * 1000;
+    }
+    rtt.sort();
+    out(`RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)}`);
+  }
+  out('DONE');
+  for (;;) {
+    const e = await conn.service(1000);
+    if (e.type === EventType.RECEIVE) peer.getPacket();
+  }
+}
+
+if (role === 'server') await server();
+else if (role === 'client') await client();
+else {
+  console.error('usage: ts.mjs server b1..b9 | client b1..b5 [key=value ...]');
+  process.exit(2);
+}
