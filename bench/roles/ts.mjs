@@ -81,7 +81,9 @@ async function server() {
   let warmIdle = idle;
   // The first event of a burst comes from service(), the rest from checkEvents() with no Promise
   // each, as C's enet_host_service hands out queued events without waiting.
-  for (let e = await conn.service(1000); ; e = e.type === EventType.NONE ? await conn.service(1000) : conn.checkEvents()) {
+  // checkEvents() fills one reused event object, as C's loop reuses its ENetEvent.
+  const event = { type: EventType.NONE, peer: null, data: 0, channel: 0 };
+  for (let e = await conn.service(1000); ; e = e.type === EventType.NONE ? await conn.service(1000) : conn.checkEvents(event)) {
     if (e.type === EventType.CONNECT) {
       if (!connects) first = performance.now();
       connects++;

@@ -50,6 +50,16 @@ export interface ENetWarning {
   message: string;
 }
 
+/** An event with these fields: written into `into` when given, else a new object. */
+function serviceEvent(into: ServiceEvent | undefined, type: EventType, peer: ENetPacketPeer | null, data: number, channel: number): ServiceEvent {
+  if (into === undefined) return { type, peer, data, channel };
+  into.type = type;
+  into.peer = peer;
+  into.data = data;
+  into.channel = channel;
+  return into;
+}
+
 interface Waiter {
   carry: boolean;
   resolve: (e: ConnectionEvent) => void;
@@ -269,7 +279,7 @@ export class ENetConnection implements PeerOwner {
   }
 
   /** Turns one engine event into an API event; null when it produced nothing. */
-  private convert(e: HostEvent, carry: boolean): ConnectionEvent | null {
+  private convert(e: HostEvent, carry: boolean, into?: ServiceEvent): ConnectionEvent | null {
     switch (e.type) {
       case 'connect':
         return { type: EventType.CONNECT, peer: this.wrap(e.peer), data: e.data, channel: 0 };
@@ -287,18 +297,18 @@ export class ENetConnection implements PeerOwner {
         if (carry)
           return { type: EventType.RECEIVE, peer: w, data: 0, channel: e.channelID, packet: e.packet!, packetFlags: e.packetFlags };
         w.pushPacket(e.packet!, e.packetFlags, e.channelID);
-        return { type: EventType.RECEIVE, peer: w, data: 0, channel: e.channelID };
+        return serviceEvent(into, EventType.RECEIVE, w, 0, e.channelID);
       }
     }
   }
 
-  private nextEvent(carry: boolean): ConnectionEvent | null {
+  private nextEvent(carry: boolean, into?: ServiceEvent): ConnectionEvent | null {
     const host = this.host;
     if (host === null) return null;
     for (;;) {
       const e = host.checkEvents();
       if (e === null) return null;
-      const c = this.convert(e, carry);
+      const c = this.convert(e, carry, into);
       if (c !== null) return c;
     }
   }
@@ -398,15 +408,18 @@ export class ENetConnection implements PeerOwner {
   /**
    * The next event already queued, without waiting (C ENet's `enet_host_check_events`): NONE when
    * there is none, ERROR when the connection is not active. A loop that awaits `service()` for
-   * the first event of a burst can take the rest with this, without a Promise per event.
+   * the first event of a burst can take the rest with this, without a Promise per event. With
+   * `into`, the event is written into that object and it is returned (as C fills the caller's
+   * ENetEvent): a loop that reuses one object allocates nothing per event, but must read each
+   * event before the next call.
    */
-  checkEvents(): ServiceEvent {
-    if (this.host === null) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
+  checkEvents(into?: ServiceEvent): ServiceEvent {
+    if (this.host === null) return serviceEvent(into, EventType.ERROR, null, 0, 0);
     if (this.errorPending && this.waiters.length === 0) {
       this.errorPending = false;
-      return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
+      return serviceEvent(into, EventType.ERROR, null, 0, 0);
     }
-    return (this.waiters.length === 0 ? this.nextEvent(false) : null) ?? { type: EventType.NONE, peer: null, data: 0, channel: 0 };
+    return (this.waiters.length === 0 ? this.nextEvent(false, into) : null) ?? serviceEvent(into, EventType.NONE, null, 0, 0);
   }
 
   /**

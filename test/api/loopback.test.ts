@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENetConnection, ENetPacketPeer, EventType, PeerState } from '../../src/index.js';
+import { ENetConnection, ENetPacketPeer, EventType, PeerState, type ServiceEvent } from '../../src/index.js';
 import { EventPump } from '../support/pump.js';
 
 test('enet-ts client and server exchange reliable, unreliable and fragmented packets over loopback', async () => {
@@ -130,6 +130,20 @@ test('checkEvents() hands out the rest of a burst synchronously, NONE when nothi
       bytes.push(e.peer!.getPacket()[0]);
     }
     assert.deepEqual(bytes, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // checkEvents(into) fills the caller's object, as C fills its ENetEvent.
+    for (let i = 0; i < 5; i++) peer.send(0, new Uint8Array([10 + i]), ENetPacketPeer.FLAG_UNSEQUENCED);
+    client.flush();
+    first = await server.service(100);
+    while (first.type === EventType.NONE && Date.now() < deadline) first = await server.service(100);
+    const reused: ServiceEvent = { type: EventType.ERROR, peer: null, data: 7, channel: 9 };
+    const more = [first.peer!.getPacket()[0]];
+    for (let e = server.checkEvents(reused); e.type !== EventType.NONE; e = server.checkEvents(reused)) {
+      assert.equal(e, reused);
+      assert.deepEqual([e.type, e.peer, e.data, e.channel], [EventType.RECEIVE, first.peer, 0, 0]);
+      more.push(e.peer!.getPacket()[0]);
+    }
+    assert.deepEqual([reused.type, reused.peer], [EventType.NONE, null]);
+    assert.deepEqual(more, [10, 11, 12, 13, 14]);
   } finally {
     client.destroy();
     server.destroy();
