@@ -231,7 +231,9 @@ export class ENetPacketPeer {
   /**
    * Takes the next received packet. Like Godot, returns an empty array and records the error for
    * {@link getPacketError} when the peer is inactive (ERR_UNCONFIGURED) or the queue is empty
-   * (ERR_UNAVAILABLE).
+   * (ERR_UNAVAILABLE). The bytes are the caller's; a packet of 65 B to 1 KiB is a view into a
+   * 16 KiB block shared with other packets (its `.buffer` is that block), so an application that
+   * keeps many of them for long should keep `slice()`d copies.
    */
   getPacket(): Uint8Array {
     if (this.peer === null) {
