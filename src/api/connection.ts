@@ -51,7 +51,13 @@ export interface ENetWarning {
 }
 
 /** An event with these fields: written into `into` when given, else a new object. */
-function serviceEvent(into: ServiceEvent | undefined, type: EventType, peer: ENetPacketPeer | null, data: number, channel: number): ServiceEvent {
+function serviceEvent(
+  into: ServiceEvent | undefined,
+  type: EventType,
+  peer: ENetPacketPeer | null,
+  data: number,
+  channel: number,
+): ServiceEvent {
   if (into === undefined) return { type, peer, data, channel };
   into.type = type;
   into.peer = peer;
