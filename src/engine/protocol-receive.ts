@@ -651,7 +651,7 @@ function handleSendFragment(
     start = r;
   }
   if (start.fragmentsRemaining <= 0) return OK;
-  const r = peer.addFragment(start, fragmentNumber, fragmentOffset, data.subarray(pos, pos + fragmentLength));
+  const r = peer.addFragment(start, fragmentNumber, fragmentOffset, payloadSource.subarray(pos, pos + fragmentLength));
   if (r === 'full') return ABORT;
   if (r === 'done') {
     if (reliable) peer.dispatchIncomingReliableCommands(channel, null);

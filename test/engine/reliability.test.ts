@@ -274,3 +274,30 @@ test('unreliable packets waiting behind a missing reliable one stop queueing onc
   );
   assert.ok(now !== null && now !== DISCARDED);
 });
+
+test('large packets arrive byte-exact under loss and reordering; the reassembly budget returns to zero', () => {
+  const { net, server, clientPeer, serverPeer } = connectedPair(
+    { lossPercent: 5, latencyMs: 5, jitterMs: 10, reorderPercent: 20, duplicatePercent: 5 },
+    11,
+  );
+  for (const p of [clientPeer, serverPeer]) {
+    p.timeoutLimit = 1 << 30;
+    p.timeoutMinimum = 600_000;
+    p.timeoutMaximum = 600_000;
+  }
+  const sizes = [65_537, 300_000, 1_000_003];
+  const sent = sizes.map((size, i) => payload(500 + i, size));
+  for (const p of sent) assert.ok(clientPeer.send(0, p, RELIABLE));
+  let peak = 0;
+  const done = () => {
+    peak = Math.max(peak, server.host.reassemblyBytes);
+    return server.events.filter((e) => e.type === 'receive').length === sent.length;
+  };
+  assert.ok(net.runUntil(done, 600_000, 5), 'all large packets arrived');
+  const got = server.events.filter((e) => e.type === 'receive').map((e) => e.packet!);
+  for (const [i, g] of got.entries()) same(g, sent[i], `packet ${i} (${sizes[i]} bytes)`);
+  // The budget held the largest packet in reassembly, and not much more.
+  assert.ok(peak > 1_000_003 && peak < 1_000_003 + 600_000, `peak reassembly ${peak}`);
+  assert.equal(server.host.reassemblyBytes, 0);
+  assert.equal(serverPeer.reassemblyBytes, 0);
+});
