@@ -102,6 +102,7 @@ async function server() {
           out(`RESULT ms=${ms} peers=${connects} per_peer_bytes=${perPeer(warmIdle)} heap_per_peer_bytes=${heapPerPeer(warmIdle)} ${cold}`);
         else {
           for (const p of conn.getPeers()) p.peerDisconnectNow();
+          conn.flush(); // every DISCONNECT leaves before the IDLE line (and so before the next GO)
           warmIdle = memory();
           out(`IDLE round=${round} peers=${conn.getPeers().length} idle_kb=${Math.round(warmIdle.rss / 1024)}`);
           round++;
@@ -159,8 +160,13 @@ async function b5Client(port) {
     let connected = 0;
     peers = await Promise.all(
       conns.map(async (c, i) => {
-        // After a round the server has dropped everyone: take its DISCONNECT, forget the peer.
+        // After a round the server has dropped everyone: take its DISCONNECT (waiting for it up to
+        // 1 s, as the C client services its hosts while it waits for GO), then forget the peer. A
+        // DISCONNECT read only after the next CONNECT left would end that new connection (a
+        // connecting peer has no session to tell an old datagram by, in ENet as here).
         if (peers[i]) {
+          const until = performance.now() + 1000;
+          while (peers[i].isActive() && performance.now() < until) await c.service(5);
           while ((await c.service(0)).type !== EventType.NONE);
           if (peers[i].isActive()) peers[i].reset();
         }

@@ -129,7 +129,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   for (let t = 0; t < 300; t++) step(1);
   // Warm-up traffic from the attackers: every kind of command, recorded as the mutation corpus.
   for (const a of attackers) {
-    const p = a.peers[0]!;
+    const p = a.peerAt(0);
     if (p.state !== PeerState.CONNECTED) continue;
     p.send(0, new Uint8Array(10).fill(1), 1);
     p.send(1, new Uint8Array(3000).fill(2), 1);
@@ -162,14 +162,14 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     if ((n & 63) === 63) {
       step(1 + int(4));
       peakReassembly = Math.max(peakReassembly, server.reassemblyBytes);
-      for (const p of server.peers) peakWaiting = Math.max(peakWaiting, p.totalWaitingData);
+      for (const p of server.active) peakWaiting = Math.max(peakWaiting, p.totalWaitingData);
     }
     if (n % 500 === 0 && legitPeer.state === PeerState.CONNECTED) {
       const msg = new Uint8Array(32);
       new DataView(msg.buffer).setUint32(0, legitSent);
       if (legitPeer.send(legitSent % 4, msg, 1)) legitSent++;
     }
-    if ((n & 0x3ff) === 0) for (const a of attackers) if (a.peers[0]!.state === PeerState.DISCONNECTED) connect(a, 3);
+    if ((n & 0x3ff) === 0) for (const a of attackers) if (a.peerAt(0).state === PeerState.DISCONNECTED) connect(a, 3);
     if ((n & 0x3fff) === 0) {
       sample();
       if (Date.now() > deadline) break;
@@ -264,7 +264,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     if (p.length < hs) return p;
     const header = Uint8Array.prototype.slice.call(p, 0, hs);
     // Address the sender's current slot and session on the server, as a real peer would.
-    const slot = server.peers.find((x) => x.address === address && x.port === port && x.state !== PeerState.DISCONNECTED);
+    const slot = server.active.find((x) => x.address === address && x.port === port && x.state !== PeerState.DISCONNECTED);
     if (slot && int(10) < 9) {
       const word = ((header[0]! & 0xc0) << 8) | ((slot.incomingSessionID & 3) << 12) | slot.incomingPeerID;
       header[0] = word >>> 8;
@@ -275,7 +275,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     let crc = 0;
     if (cs) {
       const id = ((header[0]! << 8) | header[1]!) & 0xfff;
-      const seed = id < 0xfff && id < server.peers.length ? server.peers[id]!.connectID : 0;
+      const seed = id < 0xfff && id < server.peerCount ? (server.peerIfCreated(id)?.connectID ?? 0) : 0;
       const seedBytes = new Uint8Array([seed >>> 24, (seed >>> 16) & 0xff, (seed >>> 8) & 0xff, seed & 0xff]);
       crc = crc32(body, crc32(seedBytes, crc32(header.subarray(0, hs))));
     }
@@ -288,7 +288,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
         if (cs) {
           // The checksum covers the header as sent (with the COMPRESSED flag) and the plain body.
           const id = ((header[0]! << 8) | header[1]!) & 0xfff;
-          const seed = id < 0xfff && id < server.peers.length ? server.peers[id]!.connectID : 0;
+          const seed = id < 0xfff && id < server.peerCount ? (server.peerIfCreated(id)?.connectID ?? 0) : 0;
           const seedBytes = new Uint8Array([seed >>> 24, (seed >>> 16) & 0xff, (seed >>> 8) & 0xff, seed & 0xff]);
           crc = crc32(p.subarray(hs), crc32(seedBytes, crc32(header)));
         }

@@ -60,7 +60,7 @@ export async function ping(argv: string[], out: (line: string) => void): Promise
     }
     out(`connected to ${peer.getRemoteAddress()}:${peer.getRemotePort()} in ${(performance.now() - started).toFixed(1)} ms`);
     const engine = conn.engine!;
-    const enginePeer = engine.peers[0]!;
+    const enginePeer = engine.peerAt(0);
     const rtts: number[] = [];
     for (let seq = 1; seq <= count; seq++) {
       const before = enginePeer.roundTripSamples;

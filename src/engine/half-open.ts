@@ -54,7 +54,7 @@ export function admitConnect(host: Host, address: string, port: number, connectI
     }
   }
   if (duplicatePeers >= host.duplicatePeers) return 'tooManyFromAddress';
-  if (halfOpen < host.maximumHalfOpen && active.length < host.peers.length) return 'admit';
+  if (halfOpen < host.maximumHalfOpen && active.length < host.peerCount) return 'admit';
   const oldest = oldestEvictableHandshake(active);
   if (oldest === null) return 'full';
   evict(host, oldest);
@@ -89,13 +89,11 @@ function oldestEvictableHandshake(active: readonly Peer[]): Peer | null {
 export function slotForHandshake(host: Host): Peer | null {
   const lowest = host.freeSlot();
   if (lowest === null) return null;
-  const peers = host.peers;
   let looked = 0;
-  for (let i = lowest.incomingPeerID; i < peers.length && looked < 64; i++) {
-    const p = peers[i]!;
-    if (p.state !== PeerState.DISCONNECTED) continue;
+  for (let i = lowest.incomingPeerID; i < host.peerCount && looked < 64; i++) {
+    if (!host.slotFree(i)) continue;
     looked++;
-    if (!host.evictedHandshakes.recentlyEvicted(i, host.serviceTime, host.halfOpenTimeout)) return p;
+    if (!host.evictedHandshakes.recentlyEvicted(i, host.serviceTime, host.halfOpenTimeout)) return host.peerAt(i);
   }
   return lowest;
 }
@@ -255,7 +253,7 @@ export function reviveEvictedHandshake(
   port: number,
 ): RevivedHandshake | null {
   if (host.evictedHandshakes.size === 0) return null;
-  const target = host.peers[slot]!;
+  const target = host.peerAt(slot);
   if (target.state !== PeerState.DISCONNECTED && target.state !== PeerState.ACKNOWLEDGING_CONNECT) return null;
   const entry = host.evictedHandshakes.take(slot, address, port);
   if (entry === undefined) return null;

@@ -89,7 +89,14 @@ export interface HostOptions {
  * datagrams (through the sink) and events (through {@link Host.checkEvents}).
  */
 export class Host {
-  readonly peers: Peer[];
+  /** Number of peer slots. */
+  readonly peerCount: number;
+  /**
+   * The peer slots, each created on first use: a host of 4095 slots with a handful of peers
+   * allocates a handful (4095 up front were 6 MB that V8's first scavenges then had to copy,
+   * during the first connections).
+   */
+  private readonly slots: Array<Peer | undefined>;
   channelLimit: number;
   incomingBandwidth: number;
   outgoingBandwidth: number;
@@ -187,8 +194,8 @@ export class Host {
     this.halfOpenTimeout = options.halfOpenTimeout ?? HALF_OPEN_TIMEOUT;
     this.evictedHandshakeMemory = options.evictedHandshakeMemory ?? EVICTED_HANDSHAKE_MEMORY;
     this.duplicatePeers = options.duplicatePeers ?? 4095;
-    this.peers = [];
-    for (let i = 0; i < options.peerCount; i++) this.peers.push(new Peer(this, i));
+    this.peerCount = options.peerCount;
+    this.slots = new Array<Peer | undefined>(options.peerCount);
     this.markedForSend = new Uint8Array(options.peerCount);
   }
 
@@ -286,13 +293,39 @@ export class Host {
     return peer;
   }
 
+  /** The peer of slot `index` (< peerCount), created if it never was. */
+  peerAt(index: number): Peer {
+    let peer = this.slots[index];
+    if (peer === undefined) {
+      peer = new Peer(this, index);
+      this.slots[index] = peer;
+    }
+    return peer;
+  }
+
+  /** The peer of slot `index` when it was ever created (a slot never created is DISCONNECTED). */
+  peerIfCreated(index: number): Peer | undefined {
+    return this.slots[index];
+  }
+
+  /** Every peer slot, in order (creates those never used: for tools and tests, not hot paths). */
+  get peers(): Peer[] {
+    for (let i = 0; i < this.peerCount; i++) this.peerAt(i);
+    return this.slots as Peer[];
+  }
+
+  /** True when slot `index` is DISCONNECTED (or was never used). */
+  slotFree(index: number): boolean {
+    const peer = this.slots[index];
+    return peer === undefined || peer.state === PeerState.DISCONNECTED;
+  }
+
   /** The lowest DISCONNECTED slot (as ENet picks), or null when every slot is taken. */
   freeSlot(): Peer | null {
-    const peers = this.peers;
     let i = this.freeHint;
-    while (i < peers.length && peers[i]!.state !== PeerState.DISCONNECTED) i++;
+    while (i < this.peerCount && !this.slotFree(i)) i++;
     this.freeHint = i;
-    return i < peers.length ? peers[i]! : null;
+    return i < this.peerCount ? this.peerAt(i) : null;
   }
 
   /** Moves a DISCONNECTED slot into `state` and into the active set. */
@@ -319,7 +352,7 @@ export class Host {
 
   /** Queues a packet to every CONNECTED peer (per-peer refusals are silent, as in ENet). */
   broadcast(channelID: number, packet: Uint8Array, flags: number): void {
-    for (const peer of this.peers) if (peer.state === PeerState.CONNECTED) peer.send(channelID, packet, flags);
+    for (const peer of this.slots) if (peer !== undefined && peer.state === PeerState.CONNECTED) peer.send(channelID, packet, flags);
   }
 
   /** Sets the host bandwidth (bytes/s, 0 = unlimited) and schedules BANDWIDTH_LIMIT updates. */

@@ -86,12 +86,13 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
   let peer: Peer | null = null;
   if (peerID === PROTOCOL_MAXIMUM_PEER_ID) {
     peer = null;
-  } else if (peerID >= host.peers.length) {
+  } else if (peerID >= host.peerCount) {
     host.drop('unknownPeer', address, port);
     return;
   } else {
-    peer = host.peers[peerID]!;
+    peer = host.peerIfCreated(peerID) ?? null;
     if (
+      peer === null ||
       peer.state === PeerState.DISCONNECTED ||
       peer.state === PeerState.ZOMBIE ||
       peer.address !== address ||
