@@ -37,7 +37,10 @@ const SEND_SLAB_SIZE = 64 * 1024;
  */
 const RECEIVE_SLAB_SIZE = 16 * 1024;
 
-/** Where the engine hands the datagrams it wants sent. The buffer belongs to the receiver. */
+/**
+ * Where the engine hands the datagrams it wants sent. The bytes are lent for the call (they are
+ * the engine's scratch buffer): a sink that keeps them must copy them.
+ */
 export type DatagramSink = (data: Uint8Array, address: string, port: number) => void;
 
 /** What a host reports to its owner. */

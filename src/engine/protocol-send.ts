@@ -31,22 +31,6 @@ const COMMANDS_AT = 8;
 const scratch = new Uint8Array(COMMANDS_AT + PROTOCOL_MAXIMUM_MTU + 64);
 const compressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU + 64);
 const WINDOW_MASK = (1 << (PEER_FREE_RELIABLE_WINDOWS + 2)) - 1;
-/** Outgoing datagrams are carved from slabs: one allocation per ~50 datagrams instead of one each. */
-const SLAB_SIZE = 64 * 1024;
-let slab = new Uint8Array(SLAB_SIZE);
-let slabUsed = 0;
-
-/** A fresh datagram buffer of `length` bytes; it is never reused, so sinks may keep it. */
-function takeDatagram(length: number): Uint8Array {
-  if (slabUsed + length > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab.buffer, slabUsed, length);
-  slabUsed += (length + 7) & ~7;
-  return out;
-}
-
 /** Writes a big-endian u16 into the scratch datagram. */
 function put16(at: number, value: number): void {
   scratch[at] = value >>> 8;
@@ -190,15 +174,14 @@ function emitDatagram(host: Host, peer: Peer): void {
     put32(slot, hasPeerID ? peer.connectID : 0);
     put32(slot, crc32(scratch.subarray(start, commandsEnd)) >>> 0);
   }
-  let out: Uint8Array;
+  // The datagram is lent to the sink in place (it copies what it keeps): the compressed
+  // commands replace the plain ones behind the header.
+  let end = commandsEnd;
   if (compressedSize > 0) {
-    out = takeDatagram(headerLength + compressedSize);
-    out.set(scratch.subarray(start, COMMANDS_AT));
-    out.set(compressScratch.subarray(0, compressedSize), headerLength);
-  } else {
-    out = takeDatagram(commandsEnd - start);
-    out.set(scratch.subarray(start, commandsEnd));
+    scratch.set(compressScratch.subarray(0, compressedSize), COMMANDS_AT);
+    end = COMMANDS_AT + compressedSize;
   }
+  const out = scratch.subarray(start, end);
   peer.lastSendTime = host.serviceTime;
   host.totalSentData += out.length;
   host.totalSentPackets++;

@@ -75,9 +75,9 @@ export class DatagramPipeline {
     this.shaper = shaper;
   }
 
-  /** The engine's sink: an ENet datagram to `address:port`. */
+  /** The engine's sink: an ENet datagram to `address:port` (lent: copied into the send batch, or for DTLS). */
   readonly output = (data: Uint8Array, address: string, port: number): void => {
-    if (this.dtls !== null) this.dtls.output(data, address, port);
+    if (this.dtls !== null) this.dtls.output(data.slice(), address, port);
     else this.send(data, address, port);
   };
 
@@ -97,9 +97,10 @@ export class DatagramPipeline {
     for (const delay of shaper.schedule(performance.now(), data.length)) {
       if (delay <= 0) this.enqueue(data, address, port);
       else {
+        const kept = data.slice(); // the caller may reuse `data` once this returns
         const timer = setTimeout(() => {
           this.shaperTimers.delete(timer);
-          this.enqueue(data, address, port);
+          this.enqueue(kept, address, port);
           this.flush();
         }, delay);
         this.shaperTimers.add(timer);

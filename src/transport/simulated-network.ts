@@ -50,9 +50,9 @@ export class SimulatedNetwork {
     let rnd = port * 2654435761;
     const host = new Host({ random: () => (rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0), ...options }, (data, toAddress, toPort) => {
       const to = `${toAddress}:${toPort}`;
-      if (this.logDatagrams) this.log.push({ at: this.now, from, to, data });
+      if (this.logDatagrams) this.log.push({ at: this.now, from, to, data: data.slice() });
       for (const d of this.shaper.schedule(this.now, data.length)) {
-        this.queue.push({ at: this.now + d, seq: this.seq++, data, fromAddress: address, fromPort: port, to });
+        this.queue.push({ at: this.now + d, seq: this.seq++, data: data.slice(), fromAddress: address, fromPort: port, to });
       }
     });
     host.setTime(this.now);
