@@ -1,4 +1,5 @@
 import type { ListNode } from './list.js';
+import type { SendChunk } from './send-chunks.js';
 
 /** A command queued for sending (or sent and awaiting its acknowledgement). */
 export class OutgoingCommand implements ListNode {
@@ -23,11 +24,13 @@ export class OutgoingCommand implements ListNode {
   fragmentLength = 0;
   /**
    * Where this command's bytes start inside `packet`: the fragment offset for a packet of its own,
-   * the packet's place in a shared send slab for a small one copied there.
+   * the packet's place in a send chunk for a small one copied there.
    */
   dataOffset = 0;
-  /** The packet (or send slab) whose bytes this command carries, or null for payload-less commands. */
+  /** The packet (or send chunk's bytes) this command carries, or null for payload-less commands. */
   packet: Uint8Array | null = null;
+  /** The send chunk holding this command's bytes, when it was copied into one. */
+  chunk: SendChunk | null = null;
   /** Pre-encoded body (after the 4-byte command header) of connection-management commands. */
   body: Uint8Array | null = null;
 
@@ -50,6 +53,7 @@ export class OutgoingCommand implements ListNode {
     this.fragmentLength = 0;
     this.dataOffset = 0;
     this.packet = null;
+    this.chunk = null;
     this.body = null;
   }
 }

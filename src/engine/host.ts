@@ -18,6 +18,7 @@ import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { Peer } from './peer.js';
+import { type SendChunk, type SendChunkOwner, SendChunkPool } from './send-chunks.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
 import { bandwidthThrottle } from './bandwidth-throttle.js';
@@ -28,8 +29,8 @@ import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 const INCOMING_POOL_SIZE = 1024;
 /** Outgoing commands kept for reuse at most. */
 const OUTGOING_POOL_SIZE = 1024;
-/** Bytes per send slab (small unreliable packets are copied there when queued). */
-const SEND_SLAB_SIZE = 64 * 1024;
+/** Send chunks a host keeps for reuse at most (a megabyte). */
+const SEND_CHUNK_POOL = 256;
 /**
  * Bytes per receive slab (small packets delivered in order are copied there and handed out as
  * views): one allocation per slab instead of one per packet, and a packet kept by the
@@ -91,7 +92,7 @@ export interface HostOptions {
  * The sans-I/O ENet host: a fixed set of peer slots fed with datagrams and a clock, producing
  * datagrams (through the sink) and events (through {@link Host.checkEvents}).
  */
-export class Host {
+export class Host implements SendChunkOwner {
   /** Number of peer slots. */
   readonly peerCount: number;
   /**
@@ -167,9 +168,10 @@ export class Host {
   private readonly incomingPool: IncomingCommand[] = [];
   /** Outgoing commands sent (unreliable) or acknowledged (reliable), kept for reuse. */
   private readonly outgoingPool: OutgoingCommand[] = [];
-  /** The slab small unreliable packets are copied into when queued (see {@link copyToSendSlab}). */
-  sendSlab = new Uint8Array(SEND_SLAB_SIZE);
-  private sendSlabUsed = 0;
+  /** The chunks small packets are copied into when queued, reused once sent or acknowledged. */
+  readonly sendChunks = new SendChunkPool(SEND_CHUNK_POOL);
+  /** The chunk small unreliable packets (of every peer) are copied into now; they leave at the next pass. */
+  sendChunk: SendChunk | null = null;
   private receiveSlab = new Uint8Array(RECEIVE_SLAB_SIZE);
   private receiveSlabUsed = 0;
   private dispatchHead = 0;
@@ -220,26 +222,13 @@ export class Host {
 
   /** Takes back a command nothing refers to any more (sent unreliable, dropped, or acknowledged). */
   releaseOutgoingCommand(cmd: OutgoingCommand): void {
+    if (cmd.chunk !== null) {
+      this.sendChunks.release(cmd.chunk);
+      cmd.chunk = null;
+    }
     cmd.packet = null;
     cmd.body = null;
     if (this.outgoingPool.length < OUTGOING_POOL_SIZE) this.outgoingPool.push(cmd);
-  }
-
-  /**
-   * Copies a small packet into the send slab and returns its offset there (the slab is
-   * {@link sendSlab} as it is after the call). A full slab is replaced, never reused: the
-   * commands still queued keep the old one alive until they are sent.
-   */
-  copyToSendSlab(data: Uint8Array): number {
-    const length = data.length;
-    if (this.sendSlabUsed + length > SEND_SLAB_SIZE) {
-      this.sendSlab = new Uint8Array(SEND_SLAB_SIZE);
-      this.sendSlabUsed = 0;
-    }
-    const at = this.sendSlabUsed;
-    this.sendSlab.set(data, at);
-    this.sendSlabUsed = at + length;
-    return at;
   }
 
   /**

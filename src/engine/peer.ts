@@ -31,6 +31,7 @@ import { Channel } from './channel.js';
 import type { IncomingCommand, OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';
+import type { SendChunk, SendChunkOwner } from './send-chunks.js';
 
 const EMPTY = new Uint8Array(0);
 const sliceBytes = Uint8Array.prototype.slice;
@@ -38,10 +39,8 @@ const sliceBytes = Uint8Array.prototype.slice;
 const HEAP_PACKET = 64;
 /** Packets up to this size, delivered in order, are copied into the host's receive slab instead of a copy of their own. */
 const RECEIVE_SLAB_MAX_PACKET = 1024;
-/** Bytes per peer chunk for small reliable packets. */
-const RELIABLE_CHUNK_SIZE = 16 * 1024;
-/** Packets up to this size, unreliable or unsequenced, are copied into the host's send slab instead of a copy of their own. */
-const SEND_SLAB_MAX_PACKET = 1024;
+/** Packets up to this size are copied into a send chunk (see send-chunks.ts) instead of a copy of their own. */
+const SEND_CHUNK_MAX_PACKET = 1024;
 
 /** Result of queueing an incoming command: queued, discarded (harmless), or refused (abort the datagram). */
 export const DISCARDED: unique symbol = Symbol('discarded');
@@ -110,7 +109,7 @@ const WAITING_UNRELIABLE_BACKLOG = 256 * 1024;
 const REASSEMBLY_CHUNK = 64 * 1024;
 
 /** One peer slot of a host: the state of a connection and its queues. */
-export class Peer {
+export class Peer implements SendChunkOwner {
   readonly host: Host;
   /** This slot's index: the id the remote puts in datagrams it sends us. */
   readonly incomingPeerID: number;
@@ -170,9 +169,8 @@ export class Peer {
   /** Pending acknowledgements, four numbers each: channel, seq, sentTime, command number. */
   acknowledgements: number[] = [];
   readonly sentReliableCommands = new List<OutgoingCommand>();
-  /** Where small reliable packets are copied when queued (see {@link copyToReliableChunk}). */
-  reliableChunk: Uint8Array | null = null;
-  private reliableChunkUsed = 0;
+  /** The chunk this peer's small reliable packets are copied into now (see send-chunks.ts). */
+  sendChunk: SendChunk | null = null;
   readonly outgoingCommands = new List<OutgoingCommand>();
   readonly dispatchedCommands = new List<IncomingCommand>();
   /** Set while the peer sits in the host's dispatch queue. */
@@ -267,8 +265,7 @@ export class Peer {
     this.acknowledgements.length = 0;
     this.sentReliableCommands.clear();
     this.outgoingCommands.clear();
-    this.reliableChunk = null;
-    this.reliableChunkUsed = 0;
+    this.host.sendChunks.disown(this);
     this.dispatchedCommands.clear();
     this.channels = [];
     this.channelCount = 0;
@@ -367,24 +364,6 @@ export class Peer {
     this.host.markForSend(this);
   }
 
-  /**
-   * Copies a small reliable packet into this peer's chunk and returns its offset there (the
-   * chunk is {@link reliableChunk} as it is after the call). A full chunk is replaced; once
-   * nothing is queued or in flight, the chunk is written from its start again.
-   */
-  copyToReliableChunk(data: Uint8Array): number {
-    const length = data.length;
-    let chunk = this.reliableChunk;
-    let at = this.reliableChunkUsed;
-    if (chunk === null || at + length > RELIABLE_CHUNK_SIZE) {
-      chunk = this.reliableChunk = new Uint8Array(RELIABLE_CHUNK_SIZE);
-      at = 0;
-    } else if (at > 0 && this.sentReliableCommands.isEmpty() && this.outgoingCommands.isEmpty()) at = 0;
-    chunk.set(data, at);
-    this.reliableChunkUsed = at + length;
-    return at;
-  }
-
   /** Queues a connection-management command on the system channel. */
   queueSystemCommand(command: number, body: Uint8Array | null): OutgoingCommand {
     const cmd = this.host.newOutgoingCommand();
@@ -446,16 +425,15 @@ export class Peer {
     else if (flags & PACKET_FLAG_RELIABLE || channel.outgoingUnreliableSequenceNumber >= 0xffff)
       cmd.command = Command.SEND_RELIABLE | COMMAND_FLAG_ACKNOWLEDGE;
     else cmd.command = Command.SEND_UNRELIABLE;
-    if (!copy || packet.length > SEND_SLAB_MAX_PACKET) cmd.packet = copy ? sliceBytes.call(packet) : packet;
-    else if (cmd.command & COMMAND_FLAG_ACKNOWLEDGE) {
-      // Held until acknowledged: in this peer's own chunk, so a peer that does not acknowledge
-      // holds no other peer's bytes.
-      cmd.dataOffset = this.copyToReliableChunk(packet);
-      cmd.packet = this.reliableChunk;
-    } else {
-      // Sent (or dropped) at the next pass, so it holds the shared slab only briefly.
-      cmd.dataOffset = this.host.copyToSendSlab(packet);
-      cmd.packet = this.host.sendSlab;
+    if (!copy || packet.length > SEND_CHUNK_MAX_PACKET) cmd.packet = copy ? sliceBytes.call(packet) : packet;
+    else {
+      // A reliable packet is held until acknowledged: in this peer's own chunk, so a peer that
+      // does not acknowledge holds no other peer's bytes. An unreliable one leaves (or is
+      // dropped) at the next pass: in the host's chunk.
+      const chunk = this.host.sendChunks.place(cmd.command & COMMAND_FLAG_ACKNOWLEDGE ? this : this.host, packet);
+      cmd.chunk = chunk;
+      cmd.packet = chunk.bytes;
+      cmd.dataOffset = chunk.used - packet.length;
     }
     cmd.fragmentOffset = 0;
     cmd.fragmentLength = packet.length;
