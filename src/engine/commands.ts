@@ -81,6 +81,8 @@ export class IncomingCommand implements ListNode {
   /** Storage the pieces are copied into (several fragments per allocation); charged to `reserved`. */
   chunk: Uint8Array | null = null;
   chunkUsed = 0;
+  /** Every full-size chunk of this reassembly, given back to the host's pool when it completes. */
+  chunks: Uint8Array[] | null = null;
   /** Fragment bytes received so far. */
   receivedBytes = 0;
   /** Bytes this reassembly holds against the peer's and host's reassembly budgets. */
@@ -109,6 +111,7 @@ export class IncomingCommand implements ListNode {
     this.pieceOffsets = null;
     this.chunk = null;
     this.chunkUsed = 0;
+    this.chunks = null;
     this.receivedBytes = 0;
     this.reserved = 0;
     this.packetFlags = 0;

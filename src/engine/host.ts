@@ -17,7 +17,7 @@ import { timeDifference } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
-import { Peer } from './peer.js';
+import { Peer, REASSEMBLY_CHUNK } from './peer.js';
 import { type SendChunk, type SendChunkOwner, SendChunkPool } from './send-chunks.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
@@ -29,6 +29,8 @@ import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 const INCOMING_POOL_SIZE = 1024;
 /** Outgoing commands kept for reuse at most. */
 const OUTGOING_POOL_SIZE = 1024;
+/** Reassembly chunks a host keeps for reuse at most (4 MiB). */
+const REASSEMBLY_CHUNK_POOL = 64;
 /** Send chunks a host keeps for reuse at most (a megabyte). */
 const SEND_CHUNK_POOL = 256;
 /**
@@ -172,6 +174,8 @@ export class Host implements SendChunkOwner {
   readonly sendChunks = new SendChunkPool(SEND_CHUNK_POOL);
   /** The chunk small unreliable packets (of every peer) are copied into now; they leave at the next pass. */
   sendChunk: SendChunk | null = null;
+  /** Reassembly chunks of completed packets, kept for reuse (fresh memory costs a page fault per page). */
+  private readonly reassemblyChunkPool: Uint8Array[] = [];
   private receiveSlab = new Uint8Array(RECEIVE_SLAB_SIZE);
   private receiveSlabUsed = 0;
   private dispatchHead = 0;
@@ -229,6 +233,16 @@ export class Host implements SendChunkOwner {
     cmd.packet = null;
     cmd.body = null;
     if (this.outgoingPool.length < OUTGOING_POOL_SIZE) this.outgoingPool.push(cmd);
+  }
+
+  /** A REASSEMBLY_CHUNK-byte chunk for fragments (a reused one when there is one; its old bytes are overwritten before use). */
+  takeReassemblyChunk(): Uint8Array {
+    return this.reassemblyChunkPool.pop() ?? new Uint8Array(REASSEMBLY_CHUNK);
+  }
+
+  /** Takes back the chunks of a completed reassembly. */
+  recycleReassemblyChunks(chunks: Uint8Array[]): void {
+    for (const c of chunks) if (this.reassemblyChunkPool.length < REASSEMBLY_CHUNK_POOL) this.reassemblyChunkPool.push(c);
   }
 
   /**

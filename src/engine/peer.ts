@@ -105,8 +105,8 @@ export function isSequence(list: List<IncomingCommand>, n: ListNode, rel: number
  */
 const WAITING_UNRELIABLE_BACKLOG = 256 * 1024;
 
-/** Bytes of fragment storage allocated at a time per reassembly. */
-const REASSEMBLY_CHUNK = 64 * 1024;
+/** Bytes of fragment storage allocated at a time per reassembly (chunks of this size are reused by the host). */
+export const REASSEMBLY_CHUNK = 64 * 1024;
 
 /** One peer slot of a host: the state of a connection and its queues. */
 export class Peer implements SendChunkOwner {
@@ -741,11 +741,12 @@ export class Peer implements SendChunkOwner {
       // A new chunk for this and the next fragments, sized by what is still missing (so memory
       // follows what arrives); near the reassembly caps, just this fragment's bytes.
       const size = Math.max(len, Math.min(REASSEMBLY_CHUNK, cmd.totalLength - cmd.receivedBytes));
-      if (this.reserve(cmd, size)) chunk = new Uint8Array(size);
+      if (this.reserve(cmd, size)) chunk = size === REASSEMBLY_CHUNK ? this.host.takeReassemblyChunk() : new Uint8Array(size);
       else if (size > len && this.reserve(cmd, len)) chunk = new Uint8Array(len);
       else return 'full';
       cmd.chunk = chunk;
       cmd.chunkUsed = 0;
+      if (chunk.length === REASSEMBLY_CHUNK) (cmd.chunks ??= []).push(chunk);
     }
     fragments[word] = fragments[word]! | bit;
     const piece = chunk.subarray(cmd.chunkUsed, cmd.chunkUsed + len);
@@ -765,6 +766,9 @@ export class Peer implements SendChunkOwner {
     cmd.pieceOffsets = null;
     cmd.fragments = null;
     cmd.chunk = null;
+    // Nothing refers to the chunks now (the pieces were views into them): the host reuses them.
+    if (cmd.chunks !== null) this.host.recycleReassemblyChunks(cmd.chunks);
+    cmd.chunks = null;
     this.unreserve(cmd);
     return 'done';
   }
