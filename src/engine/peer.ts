@@ -378,8 +378,8 @@ export class Peer implements SendChunkOwner {
    * Queues a packet on a channel as ENet classifies it (reliable, unreliable, unsequenced or
    * fragments). Returns false where enet_peer_send fails: not connected, no such channel,
    * packet over the host's maximum, or too many fragments. With `copy`, the bytes are copied
-   * (small unreliable packets into the host's send slab) and `packet` is not kept; without, the
-   * engine keeps `packet` until it is sent (reliable: acknowledged).
+   * (packets up to 1 KiB into pooled send chunks) and `packet` is not kept; without, the engine
+   * keeps `packet` until it is sent (reliable: acknowledged).
    */
   send(channelID: number, packet: Uint8Array, flags: number, copy = false): boolean {
     if (this.state !== PeerState.CONNECTED || channelID >= this.channelCount) return false;

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectedPair, payload } from './harness.js';
 
-// Small packets share storage in the engine: sends copied with `copy` go into the host's send
-// slab (unreliable) or the peer's reliable chunk, and received ones of 65 B to 1 KiB into the
-// host's receive slab. These tests check that sharing never mixes bytes up: under loss and
+// Small packets share storage in the engine: sends copied with `copy` go into pooled send chunks
+// (the host's for unreliable packets, the peer's for reliable ones), and received ones of 65 B
+// to 1 KiB into the host's receive slab. These tests check that sharing never mixes bytes up: under loss and
 // reordering (retransmissions read a chunk long after the copy), with one caller buffer reused
 // for every send, and with every received packet kept until the end.
 
