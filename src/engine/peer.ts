@@ -746,7 +746,10 @@ export class Peer implements SendChunkOwner {
       else return 'full';
       cmd.chunk = chunk;
       cmd.chunkUsed = 0;
-      if (chunk.length === REASSEMBLY_CHUNK) (cmd.chunks ??= []).push(chunk);
+      if (chunk.length === REASSEMBLY_CHUNK) {
+        if (cmd.chunks === null) cmd.chunks = [];
+        cmd.chunks.push(chunk);
+      }
     }
     fragments[word] = fragments[word]! | bit;
     const piece = chunk.subarray(cmd.chunkUsed, cmd.chunkUsed + len);
