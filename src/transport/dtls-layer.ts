@@ -78,7 +78,10 @@ export class DtlsLayer {
     if (this.server !== null) this.server.refuseNewConnections = refuse;
   }
 
-  /** Encrypts an ENet datagram to `address:port` (a client starts its handshake on the first). */
+  /**
+   * Encrypts an ENet datagram to `address:port` (a client starts its handshake on the first).
+   * `data` is lent for the call: it is encrypted into a record of its own, or copied when held.
+   */
   output(data: Uint8Array, address: string, port: number): void {
     if (this.server !== null) {
       // Without a DTLS session the datagram is dropped (Godot reports it as sent); ENet retransmits.
@@ -97,7 +100,7 @@ export class DtlsLayer {
     // done (Godot drops them and waits for ENet's retransmission, half a second later).
     if (c.session.state === 'connected') c.session.sendApplicationData(data);
     else {
-      c.held.push(data);
+      c.held.push(data.slice());
       if (c.held.length > 8) c.held.shift();
     }
     this.flush();

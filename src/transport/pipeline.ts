@@ -75,9 +75,9 @@ export class DatagramPipeline {
     this.shaper = shaper;
   }
 
-  /** The engine's sink: an ENet datagram to `address:port` (lent: copied into the send batch, or for DTLS). */
+  /** The engine's sink: an ENet datagram to `address:port` (lent: whoever keeps it copies it). */
   readonly output = (data: Uint8Array, address: string, port: number): void => {
-    if (this.dtls !== null) this.dtls.output(data.slice(), address, port);
+    if (this.dtls !== null) this.dtls.output(data, address, port);
     else this.send(data, address, port);
   };
 
