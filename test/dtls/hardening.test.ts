@@ -46,13 +46,18 @@ function exchange(server: DtlsServer, client: DtlsSession, key: string, text: st
   return up?.addressKey === key && up.data.toString() === `${text} up` && down?.toString() === `${text} down`;
 }
 
-/** A client that completes the cookie exchange from `key` and then goes silent (its handshake stays pending). */
-function stall(server: DtlsServer, key: string, now: number): void {
+/** The datagrams of a client's second ClientHello (the one with the cookie), after the cookie exchange from `key`; not yet sent. */
+function helloWithCookie(server: DtlsServer, key: string, now: number): ReturnType<DtlsSession['takeDatagrams']> {
   const a = new DtlsSession('client', TLSOptions.clientUnsafe(), 'x');
   a.start(now);
   for (const d of a.takeDatagrams()) server.receive(key, d, now);
   for (const d of server.takeDatagrams()) if (d.addressKey === key) a.receive(d.data, now);
-  for (const d of a.takeDatagrams()) server.receive(key, d, now);
+  return a.takeDatagrams();
+}
+
+/** A client that completes the cookie exchange from `key` and then goes silent (its handshake stays pending). */
+function stall(server: DtlsServer, key: string, now: number): void {
+  for (const d of helloWithCookie(server, key, now)) server.receive(key, d, now);
   server.takeDatagrams();
 }
 
@@ -427,11 +432,7 @@ test('a replayed final flight is answered once, and does not start an endless ec
 
 test('a ClientHello whose record sequence number is at the 48-bit end opens nothing and throws nothing', () => {
   const server = new DtlsServer({ options: serverOptions });
-  const a = new DtlsSession('client', TLSOptions.clientUnsafe(), 'x');
-  a.start(0);
-  for (const d of a.takeDatagrams()) server.receive('10.1.1.1|1', d, 0);
-  for (const d of server.takeDatagrams()) a.receive(d.data, 0);
-  const [hello] = a.takeDatagrams();
+  const [hello] = helloWithCookie(server, '10.1.1.1|1', 0);
   const last = Buffer.from(hello!);
   last.writeUIntBE(2 ** 48 - 1, 5, 6);
   assert.doesNotThrow(() => server.receive('10.1.1.1|1', last, 0));
@@ -469,11 +470,7 @@ test('a forged plaintext record with a huge sequence number during the handshake
 
 test('a second ClientHello message in the middle of the handshake fails it as unexpected (it no longer takes a message number silently)', () => {
   const server = new DtlsServer({ options: serverOptions });
-  const a = new DtlsSession('client', TLSOptions.clientUnsafe(), 'x');
-  a.start(0);
-  for (const d of a.takeDatagrams()) server.receive('10.1.1.1|1', d, 0);
-  for (const d of server.takeDatagrams()) a.receive(d.data, 0);
-  const [hello] = a.takeDatagrams();
+  const [hello] = helloWithCookie(server, '10.1.1.1|1', 0);
   server.receive('10.1.1.1|1', hello!, 0);
   assert.equal(server.pendingCount, 1);
   const again = Buffer.from(hello!);
