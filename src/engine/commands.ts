@@ -19,12 +19,14 @@ export class OutgoingCommand implements ListNode {
   startSequenceNumber = 0;
   fragmentCount = 0;
   fragmentNumber = 0;
+  /** Length of the whole packet a fragment belongs to (the wire's totalLength). */
+  totalLength = 0;
   /** Offset of this fragment in its packet (the wire field) and its payload length. */
   fragmentOffset = 0;
   fragmentLength = 0;
   /**
    * Where this command's bytes start inside `packet`: the fragment offset for a packet of its own,
-   * the packet's place in a send chunk for a small one copied there.
+   * the place in a send chunk for a small packet or a fragment copied there.
    */
   dataOffset = 0;
   /** The packet (or send chunk's bytes) this command carries, or null for payload-less commands. */
@@ -49,6 +51,7 @@ export class OutgoingCommand implements ListNode {
     this.startSequenceNumber = 0;
     this.fragmentCount = 0;
     this.fragmentNumber = 0;
+    this.totalLength = 0;
     this.fragmentOffset = 0;
     this.fragmentLength = 0;
     this.dataOffset = 0;
@@ -83,6 +86,8 @@ export class IncomingCommand implements ListNode {
   chunkUsed = 0;
   /** Every full-size chunk of this reassembly, given back to the host's pool when it completes. */
   chunks: Uint8Array[] | null = null;
+  /** A large packet's final storage, the fragments written in place (see Peer.addFragment); null before. */
+  assembly: Uint8Array | null = null;
   /** Fragment bytes received so far. */
   receivedBytes = 0;
   /** Bytes this reassembly holds against the peer's and host's reassembly budgets. */
@@ -112,6 +117,7 @@ export class IncomingCommand implements ListNode {
     this.chunk = null;
     this.chunkUsed = 0;
     this.chunks = null;
+    this.assembly = null;
     this.receivedBytes = 0;
     this.reserved = 0;
     this.packetFlags = 0;

@@ -18,7 +18,7 @@ import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { Peer, REASSEMBLY_CHUNK } from './peer.js';
-import { type SendChunk, type SendChunkOwner, SendChunkPool } from './send-chunks.js';
+import { FRAGMENT_CHUNK_SIZE, type SendChunk, type SendChunkOwner, SendChunkPool } from './send-chunks.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
 import { bandwidthThrottle } from './bandwidth-throttle.js';
@@ -33,6 +33,8 @@ const OUTGOING_POOL_SIZE = 1024;
 const REASSEMBLY_CHUNK_POOL = 64;
 /** Send chunks a host keeps for reuse at most (a megabyte). */
 const SEND_CHUNK_POOL = 256;
+/** Fragment chunks a host keeps for reuse at most (8 MiB: an 8 MiB packet's, over and over). */
+const FRAGMENT_CHUNK_POOL = 128;
 /**
  * Bytes per receive slab (small packets delivered in order are copied there and handed out as
  * views): one allocation per slab instead of one per packet, and a packet kept by the
@@ -172,6 +174,8 @@ export class Host implements SendChunkOwner {
   private readonly outgoingPool: OutgoingCommand[] = [];
   /** The chunks small packets are copied into when queued, reused once sent or acknowledged. */
   readonly sendChunks = new SendChunkPool(SEND_CHUNK_POOL);
+  /** The chunks a large packet's fragments are copied into when queued, reused once acknowledged or sent. */
+  readonly fragmentChunks = new SendChunkPool(FRAGMENT_CHUNK_POOL, FRAGMENT_CHUNK_SIZE);
   /** The chunk small unreliable packets (of every peer) are copied into now; they leave at the next pass. */
   sendChunk: SendChunk | null = null;
   /** Reassembly chunks of completed packets, kept for reuse (fresh memory costs a page fault per page). */
@@ -227,7 +231,7 @@ export class Host implements SendChunkOwner {
   /** Takes back a command nothing refers to any more (sent unreliable, dropped, or acknowledged). */
   releaseOutgoingCommand(cmd: OutgoingCommand): void {
     if (cmd.chunk !== null) {
-      this.sendChunks.release(cmd.chunk);
+      cmd.chunk.pool.release(cmd.chunk);
       cmd.chunk = null;
     }
     cmd.packet = null;

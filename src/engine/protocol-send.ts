@@ -238,7 +238,7 @@ function writeCommand(cmd: OutgoingCommand): void {
       put16(w + 6, cmd.fragmentLength);
       put32(w + 8, cmd.fragmentCount);
       put32(w + 12, cmd.fragmentNumber);
-      put32(w + 16, cmd.packet!.length);
+      put32(w + 16, cmd.totalLength);
       put32(w + 20, cmd.fragmentOffset);
       break;
     default:

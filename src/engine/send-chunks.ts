@@ -1,5 +1,7 @@
 /** Bytes per send chunk: one page, at least four packets of the largest size copied there. */
 export const SEND_CHUNK_SIZE = 4096;
+/** Bytes per chunk a large packet's fragments are copied into (as many whole fragments as fit). */
+export const FRAGMENT_CHUNK_SIZE = 64 * 1024;
 
 /** Something that writes small outgoing packets into a chunk of its own (a peer, or a host). */
 export interface SendChunkOwner {
@@ -7,26 +9,39 @@ export interface SendChunkOwner {
   sendChunk: SendChunk | null;
 }
 
-/** A block small outgoing packets are copied into; the commands carrying them share it. */
+/** A block outgoing packets or fragments are copied into; the commands carrying them share it. */
 export class SendChunk {
-  readonly bytes = new Uint8Array(SEND_CHUNK_SIZE);
+  readonly bytes: Uint8Array;
   used = 0;
   /** Commands whose bytes are here and not yet released. */
   holders = 0;
-  /** Whose current chunk this is (null once it moved on to another). */
+  /** Whose current chunk this is (null once it moved on to another, and for fragment chunks). */
   owner: SendChunkOwner | null = null;
+
+  /** A chunk of `size` bytes that goes back to `pool` once released. */
+  constructor(
+    readonly pool: SendChunkPool,
+    size: number,
+  ) {
+    this.bytes = new Uint8Array(size);
+  }
 }
 
 /**
- * The send chunks of a host. A chunk goes back to the pool once no command holds it, and is
- * reused: fresh memory costs a page fault per page on first touch, and a sender allocating a
- * chunk per few packets spent a sixth of its time in them (B2, in this VM: 10 000 faults of
- * about 12 µs each per 50 000 packets).
+ * The send chunks of a host, all of one size. A chunk goes back to the pool once no command
+ * holds it, and is reused: fresh memory costs a page fault per page on first touch, and a sender
+ * allocating a chunk per few packets spent a sixth of its time in them (B2, in this VM: 10 000
+ * faults of about 12 µs each per 50 000 packets); a fresh copy of an 8 MiB packet, a third of
+ * B3's sender time.
  */
 export class SendChunkPool {
   private readonly free: SendChunk[] = [];
 
-  constructor(private readonly limit: number) {}
+  /** A pool of `chunkSize`-byte chunks keeping at most `limit` for reuse. */
+  constructor(
+    private readonly limit: number,
+    readonly chunkSize = SEND_CHUNK_SIZE,
+  ) {}
 
   /**
    * Copies `data` (at most SEND_CHUNK_SIZE bytes) into `owner`'s chunk, moving it to a new one
@@ -36,18 +51,25 @@ export class SendChunkPool {
   place(owner: SendChunkOwner, data: Uint8Array): SendChunk {
     const length = data.length;
     let chunk = owner.sendChunk;
-    if (chunk === null || chunk.used + length > SEND_CHUNK_SIZE) {
+    if (chunk === null || chunk.used + length > this.chunkSize) {
       // A full chunk stays with the commands that hold it and comes back when they are released.
       if (chunk !== null) chunk.owner = null;
-      chunk = this.free.pop() ?? new SendChunk();
-      chunk.used = 0;
-      chunk.holders = 0;
+      chunk = this.take();
       chunk.owner = owner;
       owner.sendChunk = chunk;
     }
     chunk.bytes.set(data, chunk.used);
     chunk.used += length;
     chunk.holders++;
+    return chunk;
+  }
+
+  /** An empty chunk of no owner (its holders are the caller's to count). */
+  take(): SendChunk {
+    const chunk = this.free.pop() ?? new SendChunk(this, this.chunkSize);
+    chunk.used = 0;
+    chunk.holders = 0;
+    chunk.owner = null;
     return chunk;
   }
 

@@ -275,7 +275,7 @@ test('unreliable packets waiting behind a missing reliable one stop queueing onc
   assert.ok(now !== null && now !== DISCARDED);
 });
 
-test('large packets arrive byte-exact under loss and reordering; the reassembly budget returns to zero', () => {
+test('large packets arrive byte-exact under loss and reordering (in place from 1 MiB); the reassembly budget returns to zero', () => {
   const { net, server, clientPeer, serverPeer } = connectedPair(
     { lossPercent: 5, latencyMs: 5, jitterMs: 10, reorderPercent: 20, duplicatePercent: 5 },
     11,
@@ -285,7 +285,8 @@ test('large packets arrive byte-exact under loss and reordering; the reassembly 
     p.timeoutMinimum = 600_000;
     p.timeoutMaximum = 600_000;
   }
-  const sizes = [65_537, 300_000, 1_000_003];
+  // The last two are assembled in place once an eighth has arrived (IN_PLACE_ASSEMBLY_MIN).
+  const sizes = [65_537, 300_000, 1_048_576, 2_100_007];
   const sent = sizes.map((size, i) => payload(500 + i, size));
   for (const p of sent) assert.ok(clientPeer.send(0, p, RELIABLE));
   let peak = 0;
@@ -297,7 +298,33 @@ test('large packets arrive byte-exact under loss and reordering; the reassembly 
   const got = server.events.filter((e) => e.type === 'receive').map((e) => e.packet!);
   for (const [i, g] of got.entries()) same(g, sent[i], `packet ${i} (${sizes[i]} bytes)`);
   // The budget held the largest packet in reassembly, and not much more.
-  assert.ok(peak > 1_000_003 && peak < 1_000_003 + 600_000, `peak reassembly ${peak}`);
+  assert.ok(peak > 2_100_007 && peak < 2_100_007 + 600_000, `peak reassembly ${peak}`);
   assert.equal(server.host.reassemblyBytes, 0);
   assert.equal(serverPeer.reassemblyBytes, 0);
+});
+
+test('a large packet is assembled in place only once an eighth of it has arrived; the budget follows what arrived', () => {
+  const { serverPeer } = connectedPair();
+  const total = 16 * 1024 * 1024;
+  const size = 1024;
+  const count = total / size;
+  const sent = payload(77, total);
+  const cmd = serverPeer.queueIncomingCommand(Command.SEND_FRAGMENT, 0, 1, 0, null, 0, total, RELIABLE, count);
+  assert.ok(cmd !== null && cmd !== DISCARDED, 'the first fragment opens a reassembly');
+  const add = (n: number) => serverPeer.addFragment(cmd, n, n * size, sent.subarray(n * size, (n + 1) * size));
+  // The last eighth first, less one fragment: still in chunks, charged about what arrived.
+  for (let n = count - 1; n > count - count / 8; n--) assert.equal(add(n), 'stored');
+  assert.equal(cmd.assembly, null, 'no packet-sized storage before an eighth arrived');
+  assert.ok(cmd.reserved < total / 8 + 128 * 1024, `charged ${cmd.reserved}`);
+  assert.equal(add(count - count / 8), 'stored');
+  const assembly = cmd.assembly as Uint8Array | null;
+  assert.ok(assembly !== null && assembly.length === total, 'assembled in place from an eighth on');
+  assert.equal(cmd.chunks, null, 'the chunks went back to the host');
+  for (let n = 0; n < count - count / 8; n++) {
+    assert.equal(add(n), n === count - count / 8 - 1 ? 'done' : 'stored');
+    if (n === 10) assert.equal(add(n), 'duplicate');
+  }
+  same(cmd.packet, sent, 'byte-exact');
+  assert.equal(cmd.assembly, null);
+  assert.equal(serverPeer.reassemblyBytes, 0, 'budget returned');
 });
