@@ -189,16 +189,32 @@ const scenarios = [
     sc: 'b1',
     impls: [...TS, C, RAW],
     reporter: 'server',
-    params: { count: quick ? 20000 : 500000, size: 64, batch: 100, pack: 17 },
-    rows: [{ metric: 'unreliable 64 B one way: messages/s received', better: 'higher', value: (r) => r.received / (r.ms / 1000) }],
+    // A warm-up phase of the same traffic first (as B3 and B4 do): the timed phase is the steady
+    // state of a running server; the warm-up phase is reported as the fresh process's row.
+    params: { count: quick ? 20000 : 500000, size: 64, batch: 100, pack: 17, warmup: quick ? 5000 : 200000 },
+    rows: [
+      { metric: 'unreliable 64 B one way: messages/s received', better: 'higher', value: (r) => r.received / (r.ms / 1000) },
+      {
+        metric: `… in a fresh process (the ${quick ? 5000 : 200000} messages of the warm-up phase)`,
+        better: 'higher',
+        value: (r) => r.cold_received / (r.cold_ms / 1000),
+      },
+    ],
   },
   {
     id: 'B2',
     sc: 'b2',
     impls: [...TS, C, RAW],
     reporter: 'server',
-    params: { count: quick ? 2000 : 50000, size: 1024, window: 64, credit: 16 },
-    rows: [{ metric: 'reliable 1 KiB, 64 in flight: MB/s received', better: 'higher', value: (r) => r.bytes / r.ms / 1000 }],
+    params: { count: quick ? 2000 : 50000, size: 1024, window: 64, credit: 16, warmup: quick ? 1000 : 50000 },
+    rows: [
+      { metric: 'reliable 1 KiB, 64 in flight: MB/s received', better: 'higher', value: (r) => r.bytes / r.ms / 1000 },
+      {
+        metric: `… in a fresh process (the ${quick ? 1000 : 50000} messages of the warm-up phase)`,
+        better: 'higher',
+        value: (r) => r.cold_bytes / r.cold_ms / 1000,
+      },
+    ],
   },
   {
     id: 'B3',

@@ -5,10 +5,15 @@
  * Usage: enet_bench server SCENARIO [key=value ...]   prints "READY <port>", then "RESULT k=v ..."
  *        enet_bench client SCENARIO port=P [key=value ...]
  * Scenarios and their keys:
- *   b1  unreliable messages one way          count, size, batch (then 1 reliable byte on channel 1
- *                                            ends it; the time is first to last message received)
- *   b2  reliable messages, bounded in flight count, size, window, credit (the receiver sends a
- *                                            4-byte credit on channel 1 every `credit` messages)
+ *   b1  unreliable messages one way          count, size, batch, warmup (`warmup` messages whose
+ *                                            first byte is WARM first, then `count` timed ones;
+ *                                            then 1 reliable byte on channel 1 ends it; the time
+ *                                            is first to last timed message received, the warm-up
+ *                                            phase's figures are reported as cold_*)
+ *   b2  reliable messages, bounded in flight count, size, window, credit, warmup (the receiver
+ *                                            sends a 4-byte credit on channel 1 every `credit`
+ *                                            messages; the first `warmup` are the cold phase,
+ *                                            the next `count` are timed)
  *   b3  one big reliable packet              size, warmup (transfers before the timed one;
  *                                            the receiver answers each with 1 byte)
  *   b4  reliable ping-pong                   count, warmup, size
@@ -52,6 +57,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* First byte of the b1 messages of the warm-up phase (the timed ones start with 0x5a). */
+#define WARM 0x57
 
 static double now_ms(void) {
   struct timespec t;
@@ -149,7 +157,8 @@ static int server(const char *sc) {
   printf("READY %u idle_kb=%ld\n", bound.port, idle_kb);
   fflush(stdout);
   long count = 0, bytes = 0, connects = 0, markers = 0, burst = 0, clients = param("clients", 1);
-  double first = 0, last = 0;
+  long warmup = param("warmup", 0), warm_count = 0, warm_bytes = 0; /* b1/b2 warm-up phase */
+  double first = 0, last = 0, warm_first = 0, warm_last = 0;
   char arrivals[512] = ""; /* b8: the fields of each connection's marker so far */
   long rounds = param("rounds", 1), round = 1, warm_idle_kb = idle_kb;
   double warm_idle_heap = idle_heap;
@@ -183,12 +192,20 @@ static int server(const char *sc) {
         }
       } else if (e.type == ENET_EVENT_TYPE_RECEIVE) {
         if (!strcmp(sc, "b1") || !strcmp(sc, "b9")) {
-          if (e.channelID == 0) {
+          if (e.channelID == 0 && e.packet->dataLength && e.packet->data[0] == WARM) {
+            warm_last = now_ms(); /* b1's warm-up phase: counted apart, reported as the cold figures */
+            if (!warm_count) warm_first = warm_last;
+            warm_count++;
+          } else if (e.channelID == 0) {
             last = now_ms();
-            if (!count) first = last;
+            if (!count) {
+              first = last;
+              h->totalReceivedPackets = 0; /* datagrams from here on */
+            }
             count++;
           } else if (++markers == clients) /* b9: every client has sent its marker */
-            printf("RESULT received=%ld ms=%.1f datagrams=%u\n", count, last - first, h->totalReceivedPackets);
+            printf("RESULT received=%ld ms=%.1f datagrams=%u cold_received=%ld cold_ms=%.1f\n", count, last - first,
+                   h->totalReceivedPackets, warm_count, warm_last - warm_first);
         } else if (!strcmp(sc, "b8")) {
           if (e.channelID == 0 && e.packet->dataLength && e.packet->data[0] == 0x5a)
             burst++;
@@ -202,11 +219,21 @@ static int server(const char *sc) {
             burst = count = 0;
           }
         } else if (!strcmp(sc, "b2")) {
+          /* The first `warmup` messages are the warm-up phase (the cold figures); the next `count`
+             are timed, from the last warm-up message on. */
           if (!count) first = now_ms();
           count++;
           bytes += (long)e.packet->dataLength;
           if (count % credit == 0) send_bytes(e.peer, 1, credit_msg, 4, ENET_PACKET_FLAG_RELIABLE);
-          if (count == count_expected) printf("RESULT bytes=%ld ms=%.1f\n", bytes, now_ms() - first);
+          if (count == warmup) {
+            warm_first = first;
+            first = warm_last = now_ms();
+            warm_bytes = bytes;
+            bytes = 0;
+          }
+          if (count == warmup + count_expected)
+            printf("RESULT bytes=%ld ms=%.1f cold_bytes=%ld cold_ms=%.1f\n", bytes, now_ms() - first, warm_bytes,
+                   warm_last - warm_first);
         } else if (!strcmp(sc, "b3")) {
           send_bytes(e.peer, 0, &one, 1, ENET_PACKET_FLAG_RELIABLE);
         } else if (!strcmp(sc, "b4")) {
@@ -403,20 +430,26 @@ static int client(const char *sc) {
   unsigned char *msg = malloc((size_t)size);
   memset(msg, 0x5a, (size_t)size);
   if (!strcmp(sc, "b1")) {
+    /* A warm-up phase of `warmup` messages marked WARM first, then the `count` timed ones. */
     long batch = param("batch", 100);
     unsigned char end = 0x5a;
-    for (long i = 0; i < count; i += batch) {
-      for (long k = 0; k < batch && i + k < count; k++) send_bytes(peer, 0, msg, (size_t)size, 0);
-      enet_host_flush(h);
-      while (enet_host_service(h, &e, 0) > 0)
-        if (e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);
+    for (int phase = 0; phase < 2; phase++) {
+      long n = phase == 0 ? param("warmup", 0) : count;
+      msg[0] = phase == 0 ? WARM : 0x5a;
+      for (long i = 0; i < n; i += batch) {
+        for (long k = 0; k < batch && i + k < n; k++) send_bytes(peer, 0, msg, (size_t)size, 0);
+        enet_host_flush(h);
+        while (enet_host_service(h, &e, 0) > 0)
+          if (e.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(e.packet);
+      }
     }
     send_bytes(peer, 1, &end, 1, ENET_PACKET_FLAG_RELIABLE);
     enet_host_flush(h);
   } else if (!strcmp(sc, "b2")) {
     long window = param("window", 64), credit = param("credit", 16), sent = 0, credited = 0;
-    while (sent < count) {
-      while (sent < count && sent - credited < window) {
+    long total = param("warmup", 0) + count; /* the warm-up phase, then the timed one */
+    while (sent < total) {
+      while (sent < total && sent - credited < window) {
         send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
         sent++;
       }

@@ -7,7 +7,9 @@
 // sends a `size`-byte packet as ENet fragments it (1392-byte datagrams carrying 1364 bytes each),
 // `window` bytes per event-loop turn as ENet's 64 KiB reliable window, then an end marker; the
 // receiver answers it with the number of datagrams it took in and the sender times until that
-// answer (a lost datagram is not resent: the answer says how many arrived).
+// answer (a lost datagram is not resent: the answer says how many arrived). B1 and B2 first send
+// a warm-up phase of `warmup` messages (datagrams whose second byte is WARM), counted apart as
+// the cold figures, as the ENet roles do.
 // Usage: node bench/roles/dgram.mjs server b1|b2|b3|b4 | client b1|b2|b3|b4 port=P [key=value ...]
 // Exits on stdin EOF or after `watchdog` seconds (default 60).
 import dgram from 'node:dgram';
@@ -22,6 +24,8 @@ const out = (s) => process.stdout.write(`${s}\n`);
 // The same socket buffers as an enet-ts host (2 MiB to receive, ENet's 256 KiB to send).
 const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 2 * 1024 * 1024, sendBufferSize: 256 * 1024 });
 const flood = sc === 'b1' || sc === 'b2';
+/** Second byte of the datagrams of the B1/B2 warm-up phase. */
+const WARM = 0x57;
 
 if (role === 'server') {
   let count = 0;
@@ -29,6 +33,10 @@ if (role === 'server') {
   let last = 0;
   let reported = false;
   let datagrams = 0;
+  // The warm-up phase: messages and span.
+  let warmCount = 0;
+  let warmFirst = 0;
+  let warmLast = 0;
   sock.on('message', (m, r) => {
     if (sc === 'b4') return sock.send(m, r.port, r.address);
     if (sc === 'b3') {
@@ -41,9 +49,17 @@ if (role === 'server') {
     }
     if (m.length === 1) {
       const ms = (last - first).toFixed(1);
-      if (!reported && sc === 'b2') out(`RESULT bytes=${count * param('size', 1024)} ms=${ms}`);
-      else if (!reported) out(`RESULT received=${count} ms=${ms} datagrams=${datagrams}`);
+      const cold = `cold_ms=${(warmLast - warmFirst).toFixed(1)}`;
+      if (!reported && sc === 'b2')
+        out(`RESULT bytes=${count * param('size', 1024)} ms=${ms} cold_bytes=${warmCount * param('size', 1024)} ${cold}`);
+      else if (!reported) out(`RESULT received=${count} ms=${ms} datagrams=${datagrams} cold_received=${warmCount} ${cold}`);
       reported = true;
+      return;
+    }
+    if (m[1] === WARM) {
+      warmLast = performance.now();
+      if (!warmCount) warmFirst = warmLast;
+      warmCount += m[0];
       return;
     }
     last = performance.now();
@@ -62,12 +78,20 @@ if (role === 'server') {
         const batch = sc === 'b2' ? param('window', 64) : param('batch', 100);
         const pack = sc === 'b2' ? 1 : param('pack', 1);
         const size = param('size', 64);
-        const datagram = (n) => Buffer.alloc(n * (size + 8), 0x5a).fill(n, 0, 1);
-        const full = datagram(pack);
-        for (let i = 0; i < count; i += batch) {
-          const inBatch = Math.min(batch, count - i);
-          for (let k = 0; k < inBatch; k += pack) sock.send(k + pack <= inBatch ? full : datagram(inBatch - k));
-          await new Promise((r) => setImmediate(r));
+        const datagram = (n, mark = 0x5a) =>
+          Buffer.alloc(n * (size + 8), 0x5a)
+            .fill(n, 0, 1)
+            .fill(mark, 1, 2);
+        for (const [n, mark] of [
+          [param('warmup', 0), WARM],
+          [count, 0x5a],
+        ]) {
+          const full = datagram(pack, mark);
+          for (let i = 0; i < n; i += batch) {
+            const inBatch = Math.min(batch, n - i);
+            for (let k = 0; k < inBatch; k += pack) sock.send(k + pack <= inBatch ? full : datagram(inBatch - k, mark));
+            await new Promise((r) => setImmediate(r));
+          }
         }
         // The end marker, repeated (it is not reliable) until the orchestrator ends this process.
         for (;;) {

@@ -17,6 +17,8 @@ const params = Object.fromEntries(rest.map((kv) => kv.split('=')).map(([k, v]) =
 const param = (key, fallback) => params[key] ?? fallback;
 const RELIABLE = ENetPacketPeer.FLAG_RELIABLE;
 const bytes = (n) => new Uint8Array(n).fill(0x5a);
+/** First byte of the B1 messages of the warm-up phase (the timed ones start with 0x5a). */
+const WARM = 0x57;
 const out = (s) => process.stdout.write(`${s}\n`);
 /** CLOCK_MONOTONIC in ms, the clock the C roles stamp with (B7 compares the two). */
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -59,6 +61,7 @@ async function server() {
   conn.onWarning = null; // B5's clients still send to the peers dropped after the warm-up round
   const credit = param('credit', 16);
   const countExpected = param('count', 0);
+  const warmup = param('warmup', 0);
   const creditMsg = bytes(4);
   const one = bytes(1);
   const idle = memory();
@@ -72,6 +75,11 @@ async function server() {
   const clients = param('clients', 1);
   let first = 0;
   let last = 0;
+  // B1/B2 warm-up phase (a fresh process's first `warmup` messages): messages, bytes and span.
+  let warmCount = 0;
+  let warmBytes = 0;
+  let warmFirst = 0;
+  let warmLast = 0;
   // B5: the first round (all clients connect, then the server drops them) is the warm-up; the
   // last is timed and its memory measured above the host idle again after the warm-up, as well
   // as above the fresh host ("cold", first round).
@@ -113,14 +121,22 @@ async function server() {
       const p = e.peer;
       const packet = p.getPacket();
       if (sc === 'b1' || sc === 'b9') {
-        if (e.channel === 0) {
+        if (e.channel === 0 && packet[0] === WARM) {
+          // b1's warm-up phase: counted apart, reported as the cold figures.
+          warmLast = performance.now();
+          if (!warmCount) warmFirst = warmLast;
+          warmCount++;
+        } else if (e.channel === 0) {
           last = performance.now();
-          if (!count) first = last;
+          if (!count) {
+            first = last;
+            conn.popStatistic(HostStatistic.TOTAL_RECEIVED_PACKETS); // datagrams from here on
+          }
           count++;
         } else if (++markers === clients)
           // b9: every client has sent its marker
           out(
-            `RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${conn.popStatistic(HostStatistic.TOTAL_RECEIVED_PACKETS)}`,
+            `RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${conn.popStatistic(HostStatistic.TOTAL_RECEIVED_PACKETS)} cold_received=${warmCount} cold_ms=${(warmLast - warmFirst).toFixed(1)}`,
           );
       } else if (sc === 'b8') {
         if (e.channel === 0 && packet[0] === 0x5a) burst++;
@@ -132,11 +148,22 @@ async function server() {
           burst = count = 0;
         }
       } else if (sc === 'b2') {
+        // The first `warmup` messages are the warm-up phase (the cold figures); the next
+        // `count` are timed, from the last warm-up message on.
         if (!count) first = performance.now();
         count++;
         total += packet.length;
         if (count % credit === 0) p.send(1, creditMsg, RELIABLE);
-        if (count === countExpected) out(`RESULT bytes=${total} ms=${(performance.now() - first).toFixed(1)}`);
+        if (count === warmup) {
+          warmFirst = first;
+          first = warmLast = performance.now();
+          warmBytes = total;
+          total = 0;
+        }
+        if (count === warmup + countExpected)
+          out(
+            `RESULT bytes=${total} ms=${(performance.now() - first).toFixed(1)} cold_bytes=${warmBytes} cold_ms=${(warmLast - warmFirst).toFixed(1)}`,
+          );
       } else if (sc === 'b3') p.send(0, one, RELIABLE);
       else if (sc === 'b4') p.send(0, packet, RELIABLE);
     }
@@ -221,22 +248,29 @@ async function client() {
     // Queue a batch, flush, then service(0) until no event is ready, exactly as the C sender
     // (enet_host_flush + enet_host_service(host, &e, 0)); service(0) with nothing ready resolves
     // after one event-loop turn.
+    // A warm-up phase of `warmup` messages marked WARM first, then the `count` timed ones.
     const batch = param('batch', 100);
-    for (let i = 0; i < count; i += batch) {
-      for (let k = 0; k < batch && i + k < count; k++) peer.send(0, msg, 0);
-      conn.flush();
-      for (let e = await conn.service(0); e.type !== EventType.NONE; e = await conn.service(0))
-        if (e.type === EventType.RECEIVE) peer.getPacket();
-    }
+    const warm = bytes(size).fill(WARM, 0, 1);
+    for (const [phase, n] of [
+      [warm, param('warmup', 0)],
+      [msg, count],
+    ])
+      for (let i = 0; i < n; i += batch) {
+        for (let k = 0; k < batch && i + k < n; k++) peer.send(0, phase, 0);
+        conn.flush();
+        for (let e = await conn.service(0); e.type !== EventType.NONE; e = await conn.service(0))
+          if (e.type === EventType.RECEIVE) peer.getPacket();
+      }
     peer.send(1, bytes(1), RELIABLE);
     conn.flush();
   } else if (sc === 'b2') {
     const window = param('window', 64);
     const credit = param('credit', 16);
+    const total = param('warmup', 0) + count; // the warm-up phase, then the timed one
     let sent = 0;
     let credited = 0;
-    while (sent < count) {
-      while (sent < count && sent - credited < window) {
+    while (sent < total) {
+      while (sent < total && sent - credited < window) {
         peer.send(0, msg, RELIABLE);
         sent++;
       }
