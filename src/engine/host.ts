@@ -25,8 +25,8 @@ import { bandwidthThrottle } from './bandwidth-throttle.js';
 import { EVICTED_HANDSHAKE_MEMORY, EvictedHandshakes, HALF_OPEN_TIMEOUT } from './half-open.js';
 import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 
-/** Incoming commands kept for reuse at most. */
-const INCOMING_POOL_SIZE = 1024;
+/** Incoming commands kept for reuse at most (a 64-datagram batch of small packets can hold over 1000). */
+const INCOMING_POOL_SIZE = 4096;
 /** Outgoing commands kept for reuse at most. */
 const OUTGOING_POOL_SIZE = 1024;
 /** Reassembly chunks a host keeps for reuse at most (4 MiB). */
@@ -501,7 +501,14 @@ export class Host implements SendChunkOwner {
         case PeerState.CONNECTED: {
           const cmd = peer.receive();
           if (!cmd) continue;
-          if (!peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
+          if (!peer.dispatchedCommands.isEmpty()) {
+            if (this.dispatchHead > 0 && this.dispatchHead === q.length) {
+              // No other peer is waiting: this one takes its entry back instead of a new one
+              // (one array slot per event otherwise, when one peer sends a burst).
+              q[--this.dispatchHead] = peer;
+              peer.needsDispatch = true;
+            } else this.queueDispatch(peer);
+          }
           const e = this.emit('receive', peer, 0, cmd.channelID, cmd.packet, cmd.packetFlags);
           // Nothing refers to a command once its packet is handed out.
           if (this.incomingPool.length < INCOMING_POOL_SIZE) this.incomingPool.push(cmd);

@@ -34,10 +34,15 @@ export class EndpointTable {
   private readonly v6 = new Map<number, { words: [number, number, number, number]; endpoint: Endpoint }>();
   /** Address words by address string, for sending. */
   private readonly words = new AddressWordsCache(MAXIMUM_ENTRIES);
+  /** The last IPv4 endpoint looked up (a batch mostly comes from one sender): no key to build. */
+  private lastV4: Endpoint | null = null;
+  private lastV4Word = 0;
 
   /** The endpoint of a received datagram. */
   lookup(w0: number, w1: number, w2: number, w3: number, port: number): Endpoint {
     if (w0 === 0 && w1 === 0 && w2 === 0xffff) {
+      const last = this.lastV4;
+      if (last !== null && this.lastV4Word === w3 && last.port === port) return last;
       const key = w3 * 65536 + port;
       let e = this.v4.get(key);
       if (e === undefined) {
@@ -45,6 +50,8 @@ export class EndpointTable {
         e = { address: formatWords(w0, w1, w2, w3), port };
         this.v4.set(key, e);
       }
+      this.lastV4 = e;
+      this.lastV4Word = w3;
       return e;
     }
     const hash = (Math.imul(Math.imul(Math.imul(w0 ^ 0x9e3779b9, 31) ^ w1, 31) ^ w2, 31) ^ w3) * 65536 + port;
