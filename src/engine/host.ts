@@ -90,6 +90,11 @@ export interface HostOptions {
   maximumReassemblyPerHost?: number;
   /** Random 32-bit connect ids; defaults to crypto-quality randomness supplied by the caller. */
   random?: () => number;
+  /**
+   * Zeroed storage for a packet of 1 MiB or more assembled in place; default `new
+   * Uint8Array(size)`. The transport passes one that prepares the memory off the main thread.
+   */
+  allocateLarge?: (size: number) => Uint8Array;
 }
 
 /**
@@ -115,6 +120,8 @@ export class Host implements SendChunkOwner {
   maximumReassemblyPerHost: number;
   maximumOutgoingData: number;
   maximumHalfOpen: number;
+  /** Zeroed storage for a large packet assembled in place (see {@link HostOptions.allocateLarge}). */
+  readonly allocateLarge: (size: number) => Uint8Array;
   /** Ms an unacknowledged VERIFY_CONNECT is retransmitted before the half-open handshake is given up. */
   halfOpenTimeout: number;
   /** Half-open handshakes begun so far (orders them for eviction). */
@@ -203,6 +210,7 @@ export class Host implements SendChunkOwner {
     this.maximumReassemblyPerPeer = options.maximumReassemblyPerPeer ?? 32 * 1024 * 1024;
     this.maximumReassemblyPerHost = options.maximumReassemblyPerHost ?? 256 * 1024 * 1024;
     this.maximumOutgoingData = options.maximumOutgoingData ?? 64 * 1024 * 1024;
+    this.allocateLarge = options.allocateLarge ?? ((size) => new Uint8Array(size));
     this.maximumHalfOpen = options.maximumHalfOpen ?? Math.max(8, Math.ceil(options.peerCount / 2));
     this.halfOpenTimeout = options.halfOpenTimeout ?? HALF_OPEN_TIMEOUT;
     this.evictedHandshakeMemory = options.evictedHandshakeMemory ?? EVICTED_HANDSHAKE_MEMORY;

@@ -113,7 +113,9 @@ export const REASSEMBLY_CHUNK = 64 * 1024;
  * packet itself, as ENet does) once an eighth of it has arrived: no chunks to fault in and no
  * copy of the whole packet at the end (B3, 8 MiB: 94-100 ms to 77-81 ms, page faults 13.3 k
  * to 9 k). Before that, the fragments go to chunks, so that a remote cannot make the host
- * allocate more than eight times what it has sent.
+ * allocate more than eight times what it has sent; the storage comes from Host.allocateLarge
+ * and the whole packet is charged to the reassembly budgets when it is taken (that storage may
+ * be faulted in whole at once).
  */
 const IN_PLACE_ASSEMBLY_MIN = 1024 * 1024;
 /** The share of a large packet that must have arrived before it is assembled in place (1/8). */
@@ -770,7 +772,7 @@ export class Peer implements SendChunkOwner {
     if (offset + len > cmd.totalLength) len = cmd.totalLength - offset;
     const assembly = cmd.assembly;
     if (assembly !== null) {
-      if (!this.reserve(cmd, len)) return 'full';
+      // The whole packet is charged already.
       fragments[word] = fragments[word]! | bit;
       assembly.set(len === bytes.length ? bytes : bytes.subarray(0, len), offset);
       cmd.receivedBytes += len;
@@ -802,19 +804,22 @@ export class Peer implements SendChunkOwner {
     cmd.pieceOffsets!.push(offset);
     cmd.fragmentsRemaining--;
     if (cmd.fragmentsRemaining > 0) {
-      if (cmd.totalLength >= IN_PLACE_ASSEMBLY_MIN && cmd.receivedBytes >= cmd.totalLength >>> IN_PLACE_ASSEMBLY_SHIFT)
-        cmd.assembly = this.gatherPieces(cmd);
+      if (
+        cmd.totalLength >= IN_PLACE_ASSEMBLY_MIN &&
+        cmd.receivedBytes >= cmd.totalLength >>> IN_PLACE_ASSEMBLY_SHIFT &&
+        this.reserve(cmd, Math.max(0, cmd.totalLength - cmd.reserved))
+      )
+        cmd.assembly = this.gatherPieces(cmd, this.host.allocateLarge(cmd.totalLength));
       return 'stored';
     }
-    return this.completeReassembly(cmd, this.gatherPieces(cmd));
+    return this.completeReassembly(cmd, this.gatherPieces(cmd, new Uint8Array(cmd.totalLength)));
   }
 
   /**
-   * Copies the pieces received so far into storage for the whole packet and gives the chunks
-   * back to the host (the chunks' bytes stay charged to the budgets).
+   * Copies the pieces received so far into `packet` (zeroed storage for the whole packet) and
+   * gives the chunks back to the host (their bytes stay charged to the budgets).
    */
-  private gatherPieces(cmd: IncomingCommand): Uint8Array {
-    const packet = new Uint8Array(cmd.totalLength);
+  private gatherPieces(cmd: IncomingCommand, packet: Uint8Array): Uint8Array {
     const pieces = cmd.pieces!;
     const offsets = cmd.pieceOffsets!;
     for (let i = 0; i < pieces.length; i++) packet.set(pieces[i]!, offsets[i]!);

@@ -3,6 +3,7 @@ import type { Peer } from '../engine/peer.js';
 import { warmUpEngine } from '../engine/warm-up.js';
 import type { DatagramSocket } from './datagram-socket.js';
 import { EarliestTimer } from './earliest-timer.js';
+import { largeAllocator } from './large-buffers.js';
 import { DatagramPipeline } from './pipeline.js';
 
 /** Monotonic milliseconds as the engine wants them (u32, never 0). */
@@ -35,7 +36,9 @@ export class HostDriver {
 
   constructor(options: HostOptions, socket: DatagramSocket) {
     warmUpEngine();
-    this.host = new Host(options, (data, address, port) => this.pipeline.output(data, address, port));
+    this.host = new Host({ allocateLarge: largeAllocator().allocate, ...options }, (data, address, port) =>
+      this.pipeline.output(data, address, port),
+    );
     this.host.setTime(engineClock());
     this.pipeline = new DatagramPipeline(socket, this.host, engineClock);
     this.pipeline.onBatchEnd = this.afterBatch;
