@@ -12,12 +12,15 @@ export interface LargeAllocator {
   allocate(size: number): Uint8Array;
 }
 
+/** The largest size the addon maps (a host configured for larger packets gets plain arrays above it). */
+const NATIVE_LARGE_MAX = 2 ** 30;
+
 /** `new Uint8Array(size)`: the fallback, and what hosts use without the addon. */
 export const PLAIN_LARGE_ALLOCATOR: LargeAllocator = { kind: 'plain', allocate: (size) => new Uint8Array(size) };
 
 /**
- * The addon's allocator where the addon loaded (a mapping it cannot make falls back to a plain
- * array for that packet), else {@link PLAIN_LARGE_ALLOCATOR}.
+ * The addon's allocator where the addon loaded (a size it does not map, or a mapping it cannot
+ * make, falls back to a plain array for that packet), else {@link PLAIN_LARGE_ALLOCATOR}.
  */
 export function largeAllocator(): LargeAllocator {
   const addon = nativeAddonStatus().addon;
@@ -25,7 +28,7 @@ export function largeAllocator(): LargeAllocator {
   return {
     kind: 'native',
     allocate: (size) => {
-      const buffer = addon.allocateLarge(size);
+      const buffer = size <= NATIVE_LARGE_MAX ? addon.allocateLarge(size) : null;
       return buffer === null ? new Uint8Array(size) : new Uint8Array(buffer);
     },
   };

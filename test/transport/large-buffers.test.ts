@@ -32,6 +32,12 @@ test('allocateLarge: exact size, zeroed, writable, independent; bad sizes refuse
     assert.throws(() => addon.allocateLarge(bad as number), TypeError, String(bad));
 });
 
+test('sizes the addon does not map fall back to a plain array', { skip: notBuilt }, () => {
+  // Only the size check is exercised: an array of 2^30 + 1 bytes is not allocated here.
+  const allocator = largeAllocator();
+  assert.throws(() => allocator.allocate(2 ** 53), RangeError, 'the fallback refuses what no array can hold');
+});
+
 test('the plain allocator (no addon) hands out zeroed arrays', () => {
   assert.equal(PLAIN_LARGE_ALLOCATOR.kind, 'plain');
   const a = PLAIN_LARGE_ALLOCATOR.allocate(1_500_000);
