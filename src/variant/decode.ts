@@ -16,25 +16,8 @@ import {
   TypedDictionary,
 } from './containers.js';
 import { ENCODED_OBJECT_AS_ID, HEADER_FLAG_64, MAX_RECURSION_DEPTH, numberIsInt } from './encode.js';
-import {
-  AABB,
-  asDoublePrecision,
-  Basis,
-  Color,
-  Plane,
-  Projection,
-  Quaternion,
-  Rect2,
-  Rect2i,
-  Transform2D,
-  Transform3D,
-  Vector2,
-  Vector2i,
-  Vector3,
-  Vector3i,
-  Vector4,
-  Vector4i,
-} from './math.js';
+import { asDoublePrecision, Color } from './math.js';
+import { MATH_LAYOUTS } from './math-layout.js';
 import { Callable, GodotFloat, GodotObject, GodotObjectId, NodePath, RID, Signal, StringName } from './values.js';
 import { GODOT3_VARIANT_MAX, typeFromGodot3, VariantType } from './variant-type.js';
 import type { Variant } from './variant.js';
@@ -230,6 +213,11 @@ class Decoder {
     const flag64 = (header & HEADER_FLAG_64) !== 0;
     // Godot 3 reads math types as 32-bit floats whatever the header says.
     const wide = flag64 && !this.godot3;
+    const layout = MATH_LAYOUTS.get(type);
+    if (layout !== undefined) {
+      if (layout.numbers === 'int') return layout.build(this.ints(layout.count, layout.what)) as Variant;
+      return mark(layout.build(this.reals(layout.count, wide, layout.what)), wide) as Variant;
+    }
     switch (type) {
       case VariantType.NIL:
         return null;
@@ -256,65 +244,6 @@ class Decoder {
       }
       case VariantType.STRING:
         return this.string();
-      case VariantType.VECTOR2: {
-        const [x, y] = this.reals(2, wide, 'a Vector2');
-        return mark(new Vector2(x, y), wide);
-      }
-      case VariantType.VECTOR2I: {
-        const [x, y] = this.ints(2, 'a Vector2i');
-        return new Vector2i(x, y);
-      }
-      case VariantType.RECT2: {
-        const r = this.reals(4, wide, 'a Rect2');
-        return mark(new Rect2(new Vector2(r[0], r[1]), new Vector2(r[2], r[3])), wide);
-      }
-      case VariantType.RECT2I: {
-        const r = this.ints(4, 'a Rect2i');
-        return new Rect2i(new Vector2i(r[0], r[1]), new Vector2i(r[2], r[3]));
-      }
-      case VariantType.VECTOR3: {
-        const [x, y, z] = this.reals(3, wide, 'a Vector3');
-        return mark(new Vector3(x, y, z), wide);
-      }
-      case VariantType.VECTOR3I: {
-        const [x, y, z] = this.ints(3, 'a Vector3i');
-        return new Vector3i(x, y, z);
-      }
-      case VariantType.TRANSFORM2D: {
-        const r = this.reals(6, wide, 'a Transform2D');
-        return mark(new Transform2D(new Vector2(r[0], r[1]), new Vector2(r[2], r[3]), new Vector2(r[4], r[5])), wide);
-      }
-      case VariantType.VECTOR4: {
-        const [x, y, z, w] = this.reals(4, wide, 'a Vector4');
-        return mark(new Vector4(x, y, z, w), wide);
-      }
-      case VariantType.VECTOR4I: {
-        const [x, y, z, w] = this.ints(4, 'a Vector4i');
-        return new Vector4i(x, y, z, w);
-      }
-      case VariantType.PLANE: {
-        const r = this.reals(4, wide, 'a Plane');
-        return mark(new Plane(new Vector3(r[0], r[1], r[2]), r[3]), wide);
-      }
-      case VariantType.QUATERNION: {
-        const [x, y, z, w] = this.reals(4, wide, 'a Quaternion');
-        return mark(new Quaternion(x, y, z, w), wide);
-      }
-      case VariantType.AABB: {
-        const r = this.reals(6, wide, 'an AABB');
-        return mark(new AABB(new Vector3(r[0], r[1], r[2]), new Vector3(r[3], r[4], r[5])), wide);
-      }
-      case VariantType.BASIS:
-        return mark(basisFromRows(this.reals(9, wide, 'a Basis')), wide);
-      case VariantType.TRANSFORM3D: {
-        const r = this.reals(12, wide, 'a Transform3D');
-        return mark(new Transform3D(basisFromRows(r), new Vector3(r[9], r[10], r[11])), wide);
-      }
-      case VariantType.PROJECTION: {
-        const r = this.reals(16, wide, 'a Projection');
-        const col = (i: number) => new Vector4(r[i * 4], r[i * 4 + 1], r[i * 4 + 2], r[i * 4 + 3]);
-        return mark(new Projection(col(0), col(1), col(2), col(3)), wide);
-      }
       case VariantType.COLOR: {
         const [r, g, b, a] = this.reals(4, false, 'a Color');
         return new Color(r, g, b, a);
@@ -446,8 +375,4 @@ class Decoder {
 /** Marks a math value read from 64-bit components so that it re-encodes the same way. */
 function mark<T extends object>(value: T, wide: boolean): T {
   return wide ? asDoublePrecision(value) : value;
-}
-
-function basisFromRows(r: number[]): Basis {
-  return new Basis(new Vector3(r[0], r[3], r[6]), new Vector3(r[1], r[4], r[7]), new Vector3(r[2], r[5], r[8]));
 }

@@ -30,6 +30,7 @@ import {
   Vector4,
   Vector4i,
 } from './math.js';
+import { MATH_LAYOUTS, type MathLayout } from './math-layout.js';
 import { Callable, GodotFloat, GodotInt, GodotObject, GodotObjectId, NodePath, RID, Signal, StringName } from './values.js';
 import { typeToGodot3, VariantType } from './variant-type.js';
 import type { Variant, VariantRecord } from './variant.js';
@@ -201,6 +202,11 @@ class Encoder {
       throw new ENetError('ERR_OUT_OF_MEMORY', `Variant is nested deeper than ${MAX_RECURSION_DEPTH} levels (a cycle?): not encoded.`);
     const w = this.w;
     const type = typeOf(v, hint);
+    const layout = MATH_LAYOUTS.get(type);
+    if (layout !== undefined) {
+      this.writeMath(type, layout, v as object);
+      return;
+    }
     switch (type) {
       case VariantType.NIL:
         this.header(type);
@@ -220,125 +226,6 @@ class Encoder {
         this.header(type);
         w.string(v as string);
         return;
-      case VariantType.VECTOR2: {
-        const p = v as Vector2;
-        this.mathHeader(type, v as object);
-        this.real(p.x);
-        this.real(p.y);
-        return;
-      }
-      case VariantType.VECTOR2I: {
-        const p = v as Vector2i;
-        this.header(type);
-        w.i32(p.x);
-        w.i32(p.y);
-        return;
-      }
-      case VariantType.RECT2: {
-        const r = v as Rect2;
-        this.mathHeader(type, v as object);
-        this.real(r.position.x);
-        this.real(r.position.y);
-        this.real(r.size.x);
-        this.real(r.size.y);
-        return;
-      }
-      case VariantType.RECT2I: {
-        const r = v as Rect2i;
-        this.header(type);
-        w.i32(r.position.x);
-        w.i32(r.position.y);
-        w.i32(r.size.x);
-        w.i32(r.size.y);
-        return;
-      }
-      case VariantType.VECTOR3: {
-        const p = v as Vector3;
-        this.mathHeader(type, v as object);
-        this.real(p.x);
-        this.real(p.y);
-        this.real(p.z);
-        return;
-      }
-      case VariantType.VECTOR3I: {
-        const p = v as Vector3i;
-        this.header(type);
-        w.i32(p.x);
-        w.i32(p.y);
-        w.i32(p.z);
-        return;
-      }
-      case VariantType.TRANSFORM2D: {
-        const t = v as Transform2D;
-        this.mathHeader(type, v as object);
-        for (const c of [t.x, t.y, t.origin]) {
-          this.real(c.x);
-          this.real(c.y);
-        }
-        return;
-      }
-      case VariantType.VECTOR4:
-      case VariantType.QUATERNION: {
-        const p = v as Vector4;
-        this.mathHeader(type, v as object);
-        this.real(p.x);
-        this.real(p.y);
-        this.real(p.z);
-        this.real(p.w);
-        return;
-      }
-      case VariantType.VECTOR4I: {
-        const p = v as Vector4i;
-        this.header(type);
-        w.i32(p.x);
-        w.i32(p.y);
-        w.i32(p.z);
-        w.i32(p.w);
-        return;
-      }
-      case VariantType.PLANE: {
-        const p = v as Plane;
-        this.mathHeader(type, v as object);
-        this.real(p.normal.x);
-        this.real(p.normal.y);
-        this.real(p.normal.z);
-        this.real(p.d);
-        return;
-      }
-      case VariantType.AABB: {
-        const b = v as AABB;
-        this.mathHeader(type, v as object);
-        for (const c of [b.position, b.size]) {
-          this.real(c.x);
-          this.real(c.y);
-          this.real(c.z);
-        }
-        return;
-      }
-      case VariantType.BASIS:
-        this.mathHeader(type, v as object);
-        this.writeBasisRows(v as Basis);
-        return;
-      case VariantType.TRANSFORM3D: {
-        const t = v as Transform3D;
-        this.mathHeader(type, v as object);
-        this.writeBasisRows(t.basis);
-        this.real(t.origin.x);
-        this.real(t.origin.y);
-        this.real(t.origin.z);
-        return;
-      }
-      case VariantType.PROJECTION: {
-        const p = v as Projection;
-        this.mathHeader(type, v as object);
-        for (const c of [p.x, p.y, p.z, p.w]) {
-          this.real(c.x);
-          this.real(c.y);
-          this.real(c.z);
-          this.real(c.w);
-        }
-        return;
-      }
       case VariantType.COLOR: {
         const c = v as Color;
         this.header(type);
@@ -463,17 +350,16 @@ class Encoder {
     else this.w.f32(v);
   }
 
-  private writeBasisRows(b: Basis): void {
-    // Godot stores and sends rows; the value's x/y/z are columns.
-    this.real(b.x.x);
-    this.real(b.y.x);
-    this.real(b.z.x);
-    this.real(b.x.y);
-    this.real(b.y.y);
-    this.real(b.z.y);
-    this.real(b.x.z);
-    this.real(b.y.z);
-    this.real(b.z.z);
+  /** A math type (Color aside): reals after a math header, or int32s after a plain one. */
+  private writeMath(type: VariantType, layout: MathLayout, v: object): void {
+    const numbers = layout.flatten(v);
+    if (layout.numbers === 'real') {
+      this.mathHeader(type, v);
+      for (const n of numbers) this.real(n);
+    } else {
+      this.header(type);
+      for (const n of numbers) this.w.i32(n);
+    }
   }
 
   private writeNodePath(p: NodePath): void {
