@@ -18,6 +18,7 @@ import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { Peer, REASSEMBLY_CHUNK } from './peer.js';
+import { RingQueue } from './ring-queue.js';
 import { FRAGMENT_CHUNK_SIZE, type SendChunk, type SendChunkOwner, SendChunkPool } from './send-chunks.js';
 import { handleDatagram } from './protocol-receive.js';
 import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js';
@@ -174,7 +175,8 @@ export class Host implements SendChunkOwner {
     packet: null,
     packetFlags: 0,
   };
-  private readonly dispatchQueue: Peer[] = [];
+  /** Peers with an event to deliver, each once while its needsDispatch is set (stale entries are skipped). */
+  private readonly dispatchQueue = new RingQueue<Peer>();
   /** Incoming commands handed out to the application, kept for reuse. */
   private readonly incomingPool: IncomingCommand[] = [];
   /** Outgoing commands sent (unreliable) or acknowledged (reliable), kept for reuse. */
@@ -189,7 +191,6 @@ export class Host implements SendChunkOwner {
   private readonly reassemblyChunkPool: Uint8Array[] = [];
   private receiveSlab = new Uint8Array(RECEIVE_SLAB_SIZE);
   private receiveSlabUsed = 0;
-  private dispatchHead = 0;
   /** Peers with something new to send since the last pass. */
   private readonly sendQueue: Peer[] = [];
   private readonly markedForSend: Uint8Array;
@@ -453,7 +454,7 @@ export class Host implements SendChunkOwner {
 
   /** True when {@link checkEvents} may return an event. */
   hasDispatch(): boolean {
-    return this.dispatchHead < this.dispatchQueue.length;
+    return this.dispatchQueue.size > 0;
   }
 
   /** Fills and returns the shared event object. */
@@ -481,13 +482,7 @@ export class Host implements SendChunkOwner {
    */
   checkEvents(): HostEvent | null {
     const q = this.dispatchQueue;
-    while (this.dispatchHead < q.length) {
-      const peer = q[this.dispatchHead]!;
-      q[this.dispatchHead++] = undefined as unknown as Peer;
-      if (this.dispatchHead > 1024 && this.dispatchHead * 2 > q.length) {
-        q.splice(0, this.dispatchHead);
-        this.dispatchHead = 0;
-      }
+    for (let peer = q.shift(); peer !== undefined; peer = q.shift()) {
       if (!peer.needsDispatch) continue;
       peer.needsDispatch = false;
       if (peer.connectEventPending) {
@@ -509,14 +504,7 @@ export class Host implements SendChunkOwner {
         case PeerState.CONNECTED: {
           const cmd = peer.receive();
           if (!cmd) continue;
-          if (!peer.dispatchedCommands.isEmpty()) {
-            if (this.dispatchHead > 0 && this.dispatchHead === q.length) {
-              // No other peer is waiting: this one takes its entry back instead of a new one
-              // (one array slot per event otherwise, when one peer sends a burst).
-              q[--this.dispatchHead] = peer;
-              peer.needsDispatch = true;
-            } else this.queueDispatch(peer);
-          }
+          if (!peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
           const e = this.emit('receive', peer, 0, cmd.channelID, cmd.packet, cmd.packetFlags);
           // Nothing refers to a command once its packet is handed out.
           if (this.incomingPool.length < INCOMING_POOL_SIZE) this.incomingPool.push(cmd);
@@ -525,10 +513,6 @@ export class Host implements SendChunkOwner {
         default:
           continue;
       }
-    }
-    if (q.length > 0) {
-      q.length = 0;
-      this.dispatchHead = 0;
     }
     return null;
   }
