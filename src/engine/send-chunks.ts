@@ -44,7 +44,7 @@ export class SendChunkPool {
   ) {}
 
   /**
-   * Copies `data` (at most SEND_CHUNK_SIZE bytes) into `owner`'s chunk, moving it to a new one
+   * Copies `data` (at most `chunkSize` bytes) into `owner`'s chunk, moving it to a new one
    * when full, and returns the chunk written (its bytes end at `used`). The caller holds it until
    * {@link release}.
    */

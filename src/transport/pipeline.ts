@@ -94,10 +94,13 @@ export class DatagramPipeline {
       this.enqueue(data, address, port);
       return;
     }
+    // The caller may reuse `data` once this returns: the delayed deliveries share one copy.
+    let copy: Uint8Array | null = null;
     for (const delay of shaper.schedule(performance.now(), data.length)) {
       if (delay <= 0) this.enqueue(data, address, port);
       else {
-        const kept = data.slice(); // the caller may reuse `data` once this returns
+        copy ??= data.slice();
+        const kept = copy;
         const timer = setTimeout(() => {
           this.shaperTimers.delete(timer);
           this.enqueue(kept, address, port);
