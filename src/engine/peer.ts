@@ -20,7 +20,6 @@ import {
   PEER_TIMEOUT_LIMIT,
   PEER_TIMEOUT_MAXIMUM,
   PEER_TIMEOUT_MINIMUM,
-  PEER_UNSEQUENCED_WINDOW_SIZE,
   PROTOCOL_MAXIMUM_FRAGMENT_COUNT,
   PROTOCOL_MAXIMUM_PEER_ID,
   PROTOCOL_MAXIMUM_WINDOW_SIZE,
@@ -199,7 +198,12 @@ export class Peer implements SendChunkOwner {
   continueSending = false;
   incomingUnsequencedGroup = 0;
   outgoingUnsequencedGroup = 0;
-  readonly unsequencedWindow = new Uint32Array(PEER_UNSEQUENCED_WINDOW_SIZE / 32);
+  /**
+   * One bit per unsequenced group of the current window that has arrived. Made on the first
+   * unsequenced packet: a typed array this size lives outside V8's heap, and creating one for
+   * every connecting peer was a third of what a new peer cost.
+   */
+  unsequencedWindow: Uint32Array | null = null;
   eventData = 0;
   totalWaitingData = 0;
   /** Payload bytes queued for sending and not yet sent (unreliable) or acknowledged (reliable). */
@@ -338,7 +342,7 @@ export class Peer implements SendChunkOwner {
     this.continueSending = false;
     this.connectEventPending = false;
     this.connectEventData = 0;
-    this.unsequencedWindow.fill(0);
+    this.unsequencedWindow?.fill(0);
     this.resetQueues();
   }
 

@@ -572,15 +572,20 @@ function handleSendUnsequenced(
   if (unsequencedGroup < peer.incomingUnsequencedGroup) unsequencedGroup += 0x10000;
   if (unsequencedGroup >= peer.incomingUnsequencedGroup + PEER_FREE_UNSEQUENCED_WINDOWS * PEER_UNSEQUENCED_WINDOW_SIZE) return OK;
   unsequencedGroup &= 0xffff;
+  let window = peer.unsequencedWindow;
+  if (window === null) {
+    window = new Uint32Array(PEER_UNSEQUENCED_WINDOW_SIZE / 32);
+    peer.unsequencedWindow = window;
+  }
   if (unsequencedGroup - index !== peer.incomingUnsequencedGroup) {
     peer.incomingUnsequencedGroup = unsequencedGroup - index;
-    peer.unsequencedWindow.fill(0);
-  } else if (peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) {
+    window.fill(0);
+  } else if (window[index >>> 5]! & (1 << (index & 31))) {
     return OK;
   }
   const r = peer.queueIncomingCommand(Command.SEND_UNSEQUENCED, channelID, 0, 0, payloadSource, pos, length, PACKET_FLAG_UNSEQUENCED, 0);
   if (r === null) return ABORT;
-  peer.unsequencedWindow[index >>> 5]! |= 1 << (index & 31);
+  window[index >>> 5]! |= 1 << (index & 31);
   return OK;
 }
 
