@@ -48,6 +48,16 @@ const checksumSeed = new Uint8Array(4);
 /** A decompressed datagram (header and commands), processed before the next one is decompressed. */
 const decompressedScratch = Buffer.allocUnsafeSlow(PROTOCOL_MAXIMUM_MTU + 8);
 
+/** The big-endian u16 at `at` (bounds already checked): plain byte loads, several times cheaper than Buffer's readUInt16BE. */
+function u16(data: Uint8Array, at: number): number {
+  return (data[at]! << 8) | data[at + 1]!;
+}
+
+/** The big-endian u32 at `at` (bounds already checked). */
+function u32(data: Uint8Array, at: number): number {
+  return ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
+}
+
 /** Outcome of one command handler: continue with the next command, or stop processing the datagram. */
 const OK = 0;
 const ABORT = -1;
@@ -73,7 +83,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
   let data = input;
   let begin = start;
   let end = start + length;
-  const headerWord = data.readUInt16BE(begin);
+  const headerWord = u16(data, begin);
   const peerID = headerWord & PROTOCOL_MAXIMUM_PEER_ID;
   const sessionID = (headerWord & HEADER_SESSION_MASK) >>> HEADER_SESSION_SHIFT;
   const flags = headerWord & 0xc000;
@@ -141,7 +151,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
 
   if (host.checksum) {
     const slot = begin + headerSize - 4;
-    const desired = data.readUInt32BE(slot);
+    const desired = u32(data, slot);
     const seed = peer !== null ? peer.connectID : 0;
     // CRC over header ‖ seed ‖ commands, without modifying the caller's buffer.
     checksumSeed[0] = seed >>> 24;
@@ -163,7 +173,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
   }
   usePayloadSource(data);
 
-  const sentTime = flags & HEADER_FLAG_SENT_TIME ? data.readUInt16BE(begin + 2) : -1;
+  const sentTime = flags & HEADER_FLAG_SENT_TIME ? u16(data, begin + 2) : -1;
   let pos = begin + headerSize;
   while (pos < end) {
     if (pos + 4 > end) break;
@@ -176,7 +186,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
     pos += commandSize;
     if (peer === null && commandNumber !== Command.CONNECT) break;
     const channelID = data[at + 1]!;
-    const reliableSequenceNumber = data.readUInt16BE(at + 2);
+    const reliableSequenceNumber = u16(data, at + 2);
     let result = OK;
     switch (commandNumber) {
       case Command.ACKNOWLEDGE:
@@ -201,7 +211,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         if (!peer!.isConnectedState()) result = ABORT;
         break;
       case Command.SEND_RELIABLE: {
-        const length = data.readUInt16BE(at + 4);
+        const length = u16(data, at + 4);
         result = handleSendPayload(
           host,
           peer!,
@@ -218,8 +228,8 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         break;
       }
       case Command.SEND_UNRELIABLE: {
-        const length = data.readUInt16BE(at + 6);
-        const unreliableSequenceNumber = data.readUInt16BE(at + 4);
+        const length = u16(data, at + 6);
+        const unreliableSequenceNumber = u16(data, at + 4);
         result = handleSendPayload(
           host,
           peer!,
@@ -236,14 +246,14 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         break;
       }
       case Command.SEND_UNSEQUENCED: {
-        const length = data.readUInt16BE(at + 6);
+        const length = u16(data, at + 6);
         result = handleSendUnsequenced(host, peer!, data, end, at, pos, length, channelID);
         pos += length;
         break;
       }
       case Command.SEND_FRAGMENT:
       case Command.SEND_UNRELIABLE_FRAGMENT: {
-        const length = data.readUInt16BE(at + 6);
+        const length = u16(data, at + 6);
         result = handleSendFragment(host, peer!, data, end, at, pos, length, channelID, commandNumber, reliableSequenceNumber);
         pos += length;
         break;
@@ -254,9 +264,9 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
       case Command.THROTTLE_CONFIGURE:
         if (!peer!.isConnectedState()) result = ABORT;
         else {
-          peer!.packetThrottleInterval = data.readUInt32BE(at + 4);
-          peer!.packetThrottleAcceleration = data.readUInt32BE(at + 8);
-          peer!.packetThrottleDeceleration = data.readUInt32BE(at + 12);
+          peer!.packetThrottleInterval = u32(data, at + 4);
+          peer!.packetThrottleAcceleration = u32(data, at + 8);
+          peer!.packetThrottleDeceleration = u32(data, at + 12);
         }
         break;
       default:
@@ -298,13 +308,10 @@ function queueAcknowledgement(peer: Peer, channelID: number, seq: number, sentTi
 function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, channelID: number): number {
   if (peer.state === PeerState.DISCONNECTED || peer.state === PeerState.ZOMBIE) return OK;
   // A half-open handshake completes only with the acknowledgement of its own VERIFY_CONNECT.
-  if (
-    peer.state === PeerState.ACKNOWLEDGING_CONNECT &&
-    !acknowledgesVerifyConnect(peer, channelID, data.readUInt16BE(at + 4), data.readUInt16BE(at + 6))
-  )
+  if (peer.state === PeerState.ACKNOWLEDGING_CONNECT && !acknowledgesVerifyConnect(peer, channelID, u16(data, at + 4), u16(data, at + 6)))
     return ABORT;
   const serviceTime = host.serviceTime;
-  let receivedSentTime = (data.readUInt16BE(at + 6) | (serviceTime & 0xffff0000)) >>> 0;
+  let receivedSentTime = (u16(data, at + 6) | (serviceTime & 0xffff0000)) >>> 0;
   if ((receivedSentTime & 0x8000) > (serviceTime & 0x8000)) receivedSentTime = (receivedSentTime - 0x10000) >>> 0;
   if (timeLess(serviceTime, receivedSentTime)) return OK;
   const rtt = Math.max(timeDifference(serviceTime, receivedSentTime), 1);
@@ -336,7 +343,7 @@ function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, cha
   }
   peer.lastReceiveTime = Math.max(serviceTime, 1);
   peer.earliestTimeout = 0;
-  const receivedReliableSequenceNumber = data.readUInt16BE(at + 4);
+  const receivedReliableSequenceNumber = u16(data, at + 4);
   const commandNumber = removeSentReliableCommand(peer, receivedReliableSequenceNumber, channelID);
   switch (peer.state) {
     case PeerState.ACKNOWLEDGING_CONNECT:
@@ -376,9 +383,9 @@ export function notifyDisconnect(host: Host, peer: Peer): void {
 }
 
 function handleConnect(host: Host, data: Buffer, at: number, address: string, port: number): Peer | null {
-  let channelCount = data.readUInt32BE(at + 16);
+  let channelCount = u32(data, at + 16);
   if (channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
-  const connectID = data.readUInt32BE(at + 40);
+  const connectID = u32(data, at + 40);
   if (host.refuseNewConnections) {
     host.drop('refused', address, port);
     return null;
@@ -394,13 +401,13 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   peer.address = address;
   peer.port = port;
   peer.mtu = host.mtu;
-  peer.outgoingPeerID = data.readUInt16BE(at + 4);
-  peer.incomingBandwidth = data.readUInt32BE(at + 20);
-  peer.outgoingBandwidth = data.readUInt32BE(at + 24);
-  peer.packetThrottleInterval = data.readUInt32BE(at + 28);
-  peer.packetThrottleAcceleration = data.readUInt32BE(at + 32);
-  peer.packetThrottleDeceleration = data.readUInt32BE(at + 36);
-  peer.eventData = data.readUInt32BE(at + 44);
+  peer.outgoingPeerID = u16(data, at + 4);
+  peer.incomingBandwidth = u32(data, at + 20);
+  peer.outgoingBandwidth = u32(data, at + 24);
+  peer.packetThrottleInterval = u32(data, at + 28);
+  peer.packetThrottleAcceleration = u32(data, at + 32);
+  peer.packetThrottleDeceleration = u32(data, at + 36);
+  peer.eventData = u32(data, at + 44);
 
   const connectIncomingSession = data[at + 6]!;
   const connectOutgoingSession = data[at + 7]!;
@@ -413,7 +420,7 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & SESSION_BITS;
   peer.incomingSessionID = outgoingSessionID;
 
-  let mtu = data.readUInt32BE(at + 8);
+  let mtu = u32(data, at + 8);
   mtu = Math.min(Math.max(mtu, PROTOCOL_MINIMUM_MTU), PROTOCOL_MAXIMUM_MTU);
   if (mtu < peer.mtu) peer.mtu = mtu;
 
@@ -423,7 +430,7 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
     host.incomingBandwidth === 0
       ? PROTOCOL_MAXIMUM_WINDOW_SIZE
       : Math.floor(host.incomingBandwidth / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
-  const offeredWindow = data.readUInt32BE(at + 12);
+  const offeredWindow = u32(data, at + 12);
   if (windowSize > offeredWindow) windowSize = offeredWindow;
   windowSize = clampWindow(windowSize);
 
@@ -447,14 +454,14 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
 
 function handleVerifyConnect(host: Host, peer: Peer, data: Buffer, at: number): number {
   if (peer.state !== PeerState.CONNECTING) return OK;
-  const channelCount = data.readUInt32BE(at + 16);
+  const channelCount = u32(data, at + 16);
   if (
     channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT ||
     channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT ||
-    data.readUInt32BE(at + 28) !== peer.packetThrottleInterval ||
-    data.readUInt32BE(at + 32) !== peer.packetThrottleAcceleration ||
-    data.readUInt32BE(at + 36) !== peer.packetThrottleDeceleration ||
-    data.readUInt32BE(at + 40) !== peer.connectID
+    u32(data, at + 28) !== peer.packetThrottleInterval ||
+    u32(data, at + 32) !== peer.packetThrottleAcceleration ||
+    u32(data, at + 36) !== peer.packetThrottleDeceleration ||
+    u32(data, at + 40) !== peer.connectID
   ) {
     peer.eventData = 0;
     peer.dispatchState(PeerState.ZOMBIE);
@@ -462,16 +469,16 @@ function handleVerifyConnect(host: Host, peer: Peer, data: Buffer, at: number): 
   }
   removeSentReliableCommand(peer, 1, SYSTEM_CHANNEL);
   if (channelCount < peer.channelCount) peer.channelCount = channelCount;
-  peer.outgoingPeerID = data.readUInt16BE(at + 4);
+  peer.outgoingPeerID = u16(data, at + 4);
   peer.incomingSessionID = data[at + 6]!;
   peer.outgoingSessionID = data[at + 7]!;
-  let mtu = data.readUInt32BE(at + 8);
+  let mtu = u32(data, at + 8);
   mtu = Math.min(Math.max(mtu, PROTOCOL_MINIMUM_MTU), PROTOCOL_MAXIMUM_MTU);
   if (mtu < peer.mtu) peer.mtu = mtu;
-  const windowSize = clampWindow(data.readUInt32BE(at + 12));
+  const windowSize = clampWindow(u32(data, at + 12));
   if (windowSize < peer.windowSize) peer.windowSize = windowSize;
-  peer.incomingBandwidth = data.readUInt32BE(at + 20);
-  peer.outgoingBandwidth = data.readUInt32BE(at + 24);
+  peer.incomingBandwidth = u32(data, at + 20);
+  peer.outgoingBandwidth = u32(data, at + 24);
   notifyConnect(host, peer);
   return OK;
 }
@@ -493,14 +500,14 @@ function handleDisconnect(host: Host, peer: Peer, data: Buffer, at: number, comm
   } else {
     peer.dispatchState(PeerState.ZOMBIE);
   }
-  if (peer.state !== PeerState.DISCONNECTED) peer.eventData = data.readUInt32BE(at + 4);
+  if (peer.state !== PeerState.DISCONNECTED) peer.eventData = u32(data, at + 4);
 }
 
 function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number): number {
   if (!peer.isConnectedState()) return ABORT;
   if (peer.incomingBandwidth !== 0) host.bandwidthLimitedPeers--;
-  peer.incomingBandwidth = data.readUInt32BE(at + 4);
-  peer.outgoingBandwidth = data.readUInt32BE(at + 8);
+  peer.incomingBandwidth = u32(data, at + 4);
+  peer.outgoingBandwidth = u32(data, at + 8);
   if (peer.incomingBandwidth !== 0) host.bandwidthLimitedPeers++;
   peer.windowSize = sendWindowSize(host.outgoingBandwidth, peer.incomingBandwidth);
   return OK;
@@ -567,7 +574,7 @@ function handleSendUnsequenced(
   channelID: number,
 ): number {
   if (!payloadAllowed(host, peer, end, pos, length, channelID)) return ABORT;
-  let unsequencedGroup = data.readUInt16BE(at + 4);
+  let unsequencedGroup = u16(data, at + 4);
   const index = unsequencedGroup % PEER_UNSEQUENCED_WINDOW_SIZE;
   if (unsequencedGroup < peer.incomingUnsequencedGroup) unsequencedGroup += 0x10000;
   if (unsequencedGroup >= peer.incomingUnsequencedGroup + PEER_FREE_UNSEQUENCED_WINDOWS * PEER_UNSEQUENCED_WINDOW_SIZE) return OK;
@@ -604,7 +611,7 @@ function handleSendFragment(
   if (fragmentLength === 0 || !payloadAllowed(host, peer, end, pos, fragmentLength, channelID)) return ABORT;
   const channel = peer.channel(channelID);
   const reliable = commandNumber === Command.SEND_FRAGMENT;
-  const startSequenceNumber = data.readUInt16BE(at + 4);
+  const startSequenceNumber = u16(data, at + 4);
   const incomingRel = channel.incomingReliableSequenceNumber;
   // For reliable fragments the window is checked on the start sequence; for unreliable ones on the epoch.
   const windowSeq = reliable ? startSequenceNumber : reliableSequenceNumber;
@@ -613,10 +620,10 @@ function handleSendFragment(
   if (windowSeq < incomingRel) window += PEER_RELIABLE_WINDOWS;
   if (window < currentWindow || window >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1) return OK;
   if (!reliable && reliableSequenceNumber === incomingRel && startSequenceNumber <= channel.incomingUnreliableSequenceNumber) return OK;
-  const fragmentCount = data.readUInt32BE(at + 8);
-  const fragmentNumber = data.readUInt32BE(at + 12);
-  const totalLength = data.readUInt32BE(at + 16);
-  const fragmentOffset = data.readUInt32BE(at + 20);
+  const fragmentCount = u32(data, at + 8);
+  const fragmentNumber = u32(data, at + 12);
+  const totalLength = u32(data, at + 16);
+  const fragmentOffset = u32(data, at + 20);
   if (
     fragmentCount > PROTOCOL_MAXIMUM_FRAGMENT_COUNT ||
     fragmentNumber >= fragmentCount ||
