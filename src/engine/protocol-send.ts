@@ -22,13 +22,15 @@ import { timeDifference, timeGreaterEqual, timeLess } from '../protocol/time.js'
 import { PeerState } from '../protocol/peer-state.js';
 import type { OutgoingCommand } from './commands.js';
 import { insertBefore, unlink, type ListNode } from './list.js';
+import { ASSEMBLY_BYTES, sendArena } from './send-arena.js';
 import type { Host } from './host.js';
 import type { Peer } from './peer.js';
 import { notifyDisconnect } from './protocol-receive.js';
 
 /** Room for the largest header (4) + checksum (4) before the commands. */
 const COMMANDS_AT = 8;
-const scratch = new Uint8Array(COMMANDS_AT + PROTOCOL_MAXIMUM_MTU + 64);
+/** The datagram being assembled: the start of the send arena, so payloads in send chunks move in with copyWithin. */
+const scratch = sendArena.subarray(0, ASSEMBLY_BYTES);
 const compressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU + 64);
 const WINDOW_MASK = (1 << (PEER_FREE_RELIABLE_WINDOWS + 2)) - 1;
 /** Writes a big-endian u16 into the scratch datagram. */
@@ -248,8 +250,12 @@ function writeCommand(cmd: OutgoingCommand): void {
   const length = cmd.fragmentLength;
   if (packet !== null && length > 0) {
     const from = cmd.dataOffset;
+    const chunk = cmd.chunk;
     if (length === packet.length) scratch.set(packet, p);
-    else scratch.set(new Uint8Array(packet.buffer, packet.byteOffset + from, length), p);
+    else if (chunk !== null && chunk.arenaOffset >= 0) {
+      const at = chunk.arenaOffset + from;
+      sendArena.copyWithin(p, at, at + length); // the scratch is the arena's start
+    } else scratch.set(new Uint8Array(packet.buffer, packet.byteOffset + from, length), p);
     p += length;
   }
   asm.write = p;

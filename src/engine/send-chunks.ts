@@ -1,5 +1,7 @@
+import { ARENA_CHUNK_SIZE, sendArena, takeArenaChunk } from './send-arena.js';
+
 /** Bytes per send chunk: one page, at least four packets of the largest size copied there. */
-export const SEND_CHUNK_SIZE = 4096;
+export const SEND_CHUNK_SIZE = ARENA_CHUNK_SIZE;
 /** Bytes per chunk a large packet's fragments are copied into (as many whole fragments as fit). */
 export const FRAGMENT_CHUNK_SIZE = 64 * 1024;
 
@@ -12,6 +14,8 @@ export interface SendChunkOwner {
 /** A block outgoing packets or fragments are copied into; the commands carrying them share it. */
 export class SendChunk {
   readonly bytes: Uint8Array;
+  /** Where `bytes` start in the send arena (see send-arena.ts), or -1 for a chunk of its own. */
+  readonly arenaOffset: number;
   used = 0;
   /** Commands whose bytes are here and not yet released. */
   holders = 0;
@@ -23,7 +27,8 @@ export class SendChunk {
     readonly pool: SendChunkPool,
     size: number,
   ) {
-    this.bytes = new Uint8Array(size);
+    this.arenaOffset = size === ARENA_CHUNK_SIZE ? takeArenaChunk(this) : -1;
+    this.bytes = this.arenaOffset >= 0 ? sendArena.subarray(this.arenaOffset, this.arenaOffset + size) : new Uint8Array(size);
   }
 }
 
