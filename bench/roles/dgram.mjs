@@ -14,7 +14,12 @@
 // Exits on stdin EOF or after `watchdog` seconds (default 60).
 import dgram from 'node:dgram';
 
-const [role, sc, ...rest] = process.argv.slice(2);
+const [role, scenarioArg, ...rest] = process.argv.slice(2);
+// The harness's own per-message work kept as cheap as the C role's (strcmp, clock_gettime): the
+// scenario as the string literal (compared by identity, not character by character), and the
+// clock object read once (the global `performance` is a getter with checks on every access).
+const sc = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'b9'].find((s) => s === scenarioArg) ?? scenarioArg;
+const perf = performance;
 const params = Object.fromEntries(rest.map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
 const param = (key, fallback) => params[key] ?? fallback;
 setTimeout(() => process.exit(3), param('watchdog', 60) * 1000).unref();
@@ -57,12 +62,12 @@ if (role === 'server') {
       return;
     }
     if (m[1] === WARM) {
-      warmLast = performance.now();
+      warmLast = perf.now();
       if (!warmCount) warmFirst = warmLast;
       warmCount += m[0];
       return;
     }
-    last = performance.now();
+    last = perf.now();
     if (!count) first = last;
     count += m[0]; // messages in this datagram
     datagrams++;
@@ -117,21 +122,21 @@ if (role === 'server') {
           return received;
         };
         for (let w = 0; w < param('warmup', 0); w++) await transfer();
-        const t0 = performance.now();
+        const t0 = perf.now();
         const received = await transfer();
-        out(`RESULT ms=${(performance.now() - t0).toFixed(1)} datagrams=${received} of=${fragments}`);
+        out(`RESULT ms=${(perf.now() - t0).toFixed(1)} datagrams=${received} of=${fragments}`);
         out('DONE');
         return;
       }
       const warmup = param('warmup', 0);
       const rtt = new Float64Array(count);
       for (let i = -warmup; i < count; i++) {
-        const t0 = performance.now();
+        const t0 = perf.now();
         await new Promise((r) => {
           sock.once('message', r);
           sock.send(msg);
         });
-        if (i >= 0) rtt[i] = (performance.now() - t0) * 1000;
+        if (i >= 0) rtt[i] = (perf.now() - t0) * 1000;
       }
       rtt.sort();
       out(`RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)}`);
