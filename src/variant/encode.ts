@@ -11,25 +11,7 @@ import {
   TypedArray,
   TypedDictionary,
 } from './containers.js';
-import {
-  AABB,
-  Basis,
-  Color,
-  isDoublePrecision,
-  Plane,
-  Projection,
-  Quaternion,
-  Rect2,
-  Rect2i,
-  Transform2D,
-  Transform3D,
-  Vector2,
-  Vector2i,
-  Vector3,
-  Vector3i,
-  Vector4,
-  Vector4i,
-} from './math.js';
+import { Color, isDoublePrecision } from './math.js';
 import { MATH_LAYOUTS, type MathLayout } from './math-layout.js';
 import { Callable, GodotFloat, GodotInt, GodotObject, GodotObjectId, NodePath, RID, Signal, StringName } from './values.js';
 import { typeToGodot3, VariantType } from './variant-type.js';
@@ -117,21 +99,7 @@ export function typeOf(v: unknown, hint: VariantType = VariantType.NIL): Variant
 const CLASS_TYPES = new Map<abstract new (...args: never[]) => unknown, VariantType>([
   [GodotInt, VariantType.INT],
   [GodotFloat, VariantType.FLOAT],
-  [Vector2, VariantType.VECTOR2],
-  [Vector2i, VariantType.VECTOR2I],
-  [Rect2, VariantType.RECT2],
-  [Rect2i, VariantType.RECT2I],
-  [Vector3, VariantType.VECTOR3],
-  [Vector3i, VariantType.VECTOR3I],
-  [Transform2D, VariantType.TRANSFORM2D],
-  [Vector4, VariantType.VECTOR4],
-  [Vector4i, VariantType.VECTOR4I],
-  [Plane, VariantType.PLANE],
-  [Quaternion, VariantType.QUATERNION],
-  [AABB, VariantType.AABB],
-  [Basis, VariantType.BASIS],
-  [Transform3D, VariantType.TRANSFORM3D],
-  [Projection, VariantType.PROJECTION],
+  ...Array.from(MATH_LAYOUTS, ([type, layout]) => [layout.valueClass, type] as const),
   [Color, VariantType.COLOR],
   [StringName, VariantType.STRING_NAME],
   [NodePath, VariantType.NODE_PATH],

@@ -22,8 +22,13 @@ import {
 } from './math.js';
 import { VariantType } from './variant-type.js';
 
+/** A math value's class. */
+type MathClass = abstract new (...args: never[]) => object;
+
 /** One math type's layout on the wire. */
 export interface MathLayout {
+  /** The class of the value (the encoder tells a value's type by it). */
+  readonly valueClass: MathClass;
   /** 'real': f32 each (f64 with the 64-bit header flag); 'int': int32 each. */
   readonly numbers: 'real' | 'int';
   /** How many numbers. */
@@ -54,15 +59,30 @@ const xyzw = (v: { x: number; y: number; z: number; w: number }) => [v.x, v.y, v
 export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<VariantType, MathLayout>([
   [
     VariantType.VECTOR2,
-    { numbers: 'real', count: 2, what: 'a Vector2', flatten: (v) => xy(v as Vector2), build: (n) => new Vector2(n[0], n[1]) },
+    {
+      valueClass: Vector2,
+      numbers: 'real',
+      count: 2,
+      what: 'a Vector2',
+      flatten: (v) => xy(v as Vector2),
+      build: (n) => new Vector2(n[0], n[1]),
+    },
   ],
   [
     VariantType.VECTOR2I,
-    { numbers: 'int', count: 2, what: 'a Vector2i', flatten: (v) => xy(v as Vector2i), build: (n) => new Vector2i(n[0], n[1]) },
+    {
+      valueClass: Vector2i,
+      numbers: 'int',
+      count: 2,
+      what: 'a Vector2i',
+      flatten: (v) => xy(v as Vector2i),
+      build: (n) => new Vector2i(n[0], n[1]),
+    },
   ],
   [
     VariantType.RECT2,
     {
+      valueClass: Rect2,
       numbers: 'real',
       count: 4,
       what: 'a Rect2',
@@ -73,6 +93,7 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
   [
     VariantType.RECT2I,
     {
+      valueClass: Rect2i,
       numbers: 'int',
       count: 4,
       what: 'a Rect2i',
@@ -82,15 +103,30 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
   ],
   [
     VariantType.VECTOR3,
-    { numbers: 'real', count: 3, what: 'a Vector3', flatten: (v) => xyz(v as Vector3), build: (n) => new Vector3(n[0], n[1], n[2]) },
+    {
+      valueClass: Vector3,
+      numbers: 'real',
+      count: 3,
+      what: 'a Vector3',
+      flatten: (v) => xyz(v as Vector3),
+      build: (n) => new Vector3(n[0], n[1], n[2]),
+    },
   ],
   [
     VariantType.VECTOR3I,
-    { numbers: 'int', count: 3, what: 'a Vector3i', flatten: (v) => xyz(v as Vector3i), build: (n) => new Vector3i(n[0], n[1], n[2]) },
+    {
+      valueClass: Vector3i,
+      numbers: 'int',
+      count: 3,
+      what: 'a Vector3i',
+      flatten: (v) => xyz(v as Vector3i),
+      build: (n) => new Vector3i(n[0], n[1], n[2]),
+    },
   ],
   [
     VariantType.TRANSFORM2D,
     {
+      valueClass: Transform2D,
       numbers: 'real',
       count: 6,
       what: 'a Transform2D',
@@ -100,11 +136,19 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
   ],
   [
     VariantType.VECTOR4,
-    { numbers: 'real', count: 4, what: 'a Vector4', flatten: (v) => xyzw(v as Vector4), build: (n) => new Vector4(n[0], n[1], n[2], n[3]) },
+    {
+      valueClass: Vector4,
+      numbers: 'real',
+      count: 4,
+      what: 'a Vector4',
+      flatten: (v) => xyzw(v as Vector4),
+      build: (n) => new Vector4(n[0], n[1], n[2], n[3]),
+    },
   ],
   [
     VariantType.VECTOR4I,
     {
+      valueClass: Vector4i,
       numbers: 'int',
       count: 4,
       what: 'a Vector4i',
@@ -115,6 +159,7 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
   [
     VariantType.PLANE,
     {
+      valueClass: Plane,
       numbers: 'real',
       count: 4,
       what: 'a Plane',
@@ -125,6 +170,7 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
   [
     VariantType.QUATERNION,
     {
+      valueClass: Quaternion,
       numbers: 'real',
       count: 4,
       what: 'a Quaternion',
@@ -135,6 +181,7 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
   [
     VariantType.AABB,
     {
+      valueClass: AABB,
       numbers: 'real',
       count: 6,
       what: 'an AABB',
@@ -142,10 +189,14 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
       build: (n) => new AABB(new Vector3(n[0], n[1], n[2]), new Vector3(n[3], n[4], n[5])),
     },
   ],
-  [VariantType.BASIS, { numbers: 'real', count: 9, what: 'a Basis', flatten: (v) => basisRows(v as Basis), build: basisFromRows }],
+  [
+    VariantType.BASIS,
+    { valueClass: Basis, numbers: 'real', count: 9, what: 'a Basis', flatten: (v) => basisRows(v as Basis), build: basisFromRows },
+  ],
   [
     VariantType.TRANSFORM3D,
     {
+      valueClass: Transform3D,
       numbers: 'real',
       count: 12,
       what: 'a Transform3D',
@@ -156,6 +207,7 @@ export const MATH_LAYOUTS: ReadonlyMap<VariantType, MathLayout> = new Map<Varian
   [
     VariantType.PROJECTION,
     {
+      valueClass: Projection,
       numbers: 'real',
       count: 16,
       what: 'a Projection',
