@@ -1,6 +1,8 @@
 import type { ListNode } from './list.js';
 import type { SendChunk } from './send-chunks.js';
 
+import { COMMAND_FLAG_ACKNOWLEDGE } from '../protocol/constants.js';
+
 /** A command queued for sending (or sent and awaiting its acknowledgement). */
 export class OutgoingCommand implements ListNode {
   listNext: ListNode = this;
@@ -122,4 +124,12 @@ export class IncomingCommand implements ListNode {
     this.reserved = 0;
     this.packetFlags = 0;
   }
+}
+
+/**
+ * True for a reliable command with a payload: the only kind the send window holds back (every
+ * other queued command is sent whatever the window).
+ */
+export function heldByWindow(cmd: OutgoingCommand): boolean {
+  return (cmd.command & COMMAND_FLAG_ACKNOWLEDGE) !== 0 && cmd.packet !== null;
 }

@@ -27,7 +27,7 @@ import {
 } from '../protocol/constants.js';
 import { PeerState } from '../protocol/peer-state.js';
 import { Channel } from './channel.js';
-import type { IncomingCommand, OutgoingCommand } from './commands.js';
+import { heldByWindow, type IncomingCommand, type OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';
 import type { SendChunk, SendChunkOwner } from './send-chunks.js';
@@ -208,6 +208,11 @@ export class Peer implements SendChunkOwner {
   totalWaitingData = 0;
   /** Payload bytes queued for sending and not yet sent (unreliable) or acknowledged (reliable). */
   outgoingQueuedBytes = 0;
+  /**
+   * How many commands in outgoingCommands the send window does not hold back (see heldByWindow):
+   * once the window is full, the send pass stops where none of them is left.
+   */
+  outgoingUnwindowed = 0;
   /** Bytes reserved by incomplete fragment reassemblies of this peer. */
   reassemblyBytes = 0;
   /** Application data attached to this slot (the API keeps its wrapper here). */
@@ -282,6 +287,7 @@ export class Peer implements SendChunkOwner {
     this.acknowledgements.length = 0;
     this.sentReliableCommands.clear();
     this.outgoingCommands.clear();
+    this.outgoingUnwindowed = 0;
     this.host.sendChunks.disown(this);
     this.dispatchedCommands.clear();
     this.channels = [];
@@ -378,6 +384,7 @@ export class Peer implements SendChunkOwner {
     cmd.roundTripTimeout = 0;
     if ((cmd.command & COMMAND_MASK) === Command.SEND_UNSEQUENCED) cmd.unsequencedGroup = this.outgoingUnsequencedGroup;
     this.outgoingCommands.pushBack(cmd);
+    if (!heldByWindow(cmd)) this.outgoingUnwindowed++;
     this.host.markForSend(this);
   }
 

@@ -20,7 +20,7 @@ import {
 import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeGreaterEqual, timeLess } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
-import type { OutgoingCommand } from './commands.js';
+import { heldByWindow, type OutgoingCommand } from './commands.js';
 import { insertBefore, unlink, type ListNode } from './list.js';
 import { ASSEMBLY_BYTES, sendArena } from './send-arena.js';
 import type { Host } from './host.js';
@@ -270,10 +270,16 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
   let canPing = true;
   let windowWrap = false;
   let windowExceeded = false;
+  // Commands ahead that the window does not hold back: with the window full and none of them
+  // left, every command ahead would be skipped, so the pass ends (a large packet queues thousands
+  // of fragments, and this pass runs at every flush).
+  let unwindowedAhead = peer.outgoingUnwindowed;
   const end = peer.outgoingCommands.sentinel;
   let current: ListNode = end.listNext;
   while (current !== end) {
     const cmd = current as OutgoingCommand;
+    if (!heldByWindow(cmd)) unwindowedAhead--;
+    else if (windowExceeded && unwindowedAhead === 0) break;
     let reliableWindow = 0;
     let channel = null;
     if (cmd.command & COMMAND_FLAG_ACKNOWLEDGE) {
@@ -320,6 +326,7 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
         channel.usedReliableWindows |= 1 << reliableWindow;
         channel.reliableWindows[reliableWindow]!++;
       }
+      if (cmd.packet === null) peer.outgoingUnwindowed--;
       cmd.sendAttempts++;
       if (cmd.roundTripTimeout === 0) cmd.roundTripTimeout = peer.roundTripTime + 4 * peer.roundTripTimeVariance;
       if (peer.sentReliableCommands.isEmpty()) peer.nextTimeout = (host.serviceTime + cmd.roundTripTimeout) >>> 0;
@@ -336,6 +343,7 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
           const rel = cmd.reliableSequenceNumber;
           const unrel = cmd.unreliableSequenceNumber;
           unlink(cmd);
+          peer.outgoingUnwindowed--;
           peer.outgoingQueuedBytes -= cmd.fragmentLength;
           host.releaseOutgoingCommand(cmd);
           while (current !== end) {
@@ -343,6 +351,8 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
             if (next.reliableSequenceNumber !== rel || next.unreliableSequenceNumber !== unrel) break;
             current = current.listNext;
             unlink(next);
+            peer.outgoingUnwindowed--;
+            unwindowedAhead--;
             peer.outgoingQueuedBytes -= next.fragmentLength;
             host.releaseOutgoingCommand(next);
           }
@@ -350,6 +360,7 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
         }
       }
       unlink(cmd);
+      peer.outgoingUnwindowed--;
       peer.outgoingQueuedBytes -= cmd.fragmentLength;
     }
     writeCommand(cmd);
@@ -393,6 +404,7 @@ function checkTimeouts(host: Host, peer: Peer): boolean {
     cmd.roundTripTimeout *= 2;
     unlink(cmd);
     insertBefore(insertPosition, cmd);
+    if (!heldByWindow(cmd)) peer.outgoingUnwindowed++;
     if (current === end.listNext && current !== end) {
       const head = current as OutgoingCommand;
       peer.nextTimeout = (head.sentTime + head.roundTripTimeout) >>> 0;
@@ -440,6 +452,7 @@ export function removeSentReliableCommand(peer: Peer, seq: number, channelID: nu
   }
   const commandNumber = found.command & COMMAND_MASK;
   unlink(found);
+  if (!wasSent && !heldByWindow(found)) peer.outgoingUnwindowed--;
   peer.outgoingQueuedBytes -= found.fragmentLength;
   if (found.packet !== null && wasSent) peer.reliableDataInTransit -= found.fragmentLength;
   peer.host.releaseOutgoingCommand(found);
