@@ -5,6 +5,7 @@ import type { DatagramSocket } from './datagram-socket.js';
 import { EarliestTimer } from './earliest-timer.js';
 import { largeAllocator } from './large-buffers.js';
 import { DatagramPipeline } from './pipeline.js';
+import { runInMicrotask } from './microtask.js';
 
 /** Monotonic milliseconds as the engine wants them (u32, never 0). */
 export function engineClock(): number {
@@ -60,7 +61,7 @@ export class HostDriver {
       this.onReady();
       if (!this.reactionsQueued) {
         this.reactionsQueued = true;
-        queueMicrotask(this.afterReactions);
+        runInMicrotask(this.afterReactions);
       }
     }
     this.scheduleFlush();
@@ -92,7 +93,7 @@ export class HostDriver {
     // Hand out events first and send in a microtask queued after the application's
     // continuation, so replies it sends at once share a datagram with our acks.
     this.onReady();
-    queueMicrotask(this.endOfTurnFlush);
+    runInMicrotask(this.endOfTurnFlush);
   };
 
   private readonly endOfTurnFlush = (): void => this.pass(false);

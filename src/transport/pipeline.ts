@@ -13,6 +13,7 @@ import {
 import type { DtlsLayer } from './dtls-layer.js';
 import { EndpointTable } from './endpoint-table.js';
 import type { LinkShaper } from './link-shaper.js';
+import { runInMicrotask } from './microtask.js';
 
 /** Bytes of datagrams gathered before a send batch goes out (it also goes out at every pass end). */
 const SEND_BATCH_BYTES = 256 * 1024;
@@ -129,7 +130,7 @@ export class DatagramPipeline {
     if (!this.flushQueued) {
       // A safety net for datagrams sent outside an engine pass (DTLS timers, socketSend).
       this.flushQueued = true;
-      queueMicrotask(this.flushFromMicrotask);
+      runInMicrotask(this.flushFromMicrotask);
     }
   }
 
