@@ -2,6 +2,7 @@ import { COMMAND_FLAG_ACKNOWLEDGE, Command, HOST_BANDWIDTH_THROTTLE_INTERVAL, PE
 import { timeDifference } from '../protocol/time.js';
 import type { Host } from './host.js';
 import type { Peer } from './peer.js';
+import { putU32BE } from '../protocol/big-endian.js';
 
 /**
  * The host bandwidth throttle (enet_host_bandwidth_throttle), run about once a second: shares
@@ -76,9 +77,8 @@ export function bandwidthThrottle(host: Host): void {
     for (const p of host.active) {
       if (!connected(p)) continue;
       const body = new Uint8Array(8);
-      const v = new DataView(body.buffer);
-      v.setUint32(0, p.incomingBandwidthThrottleEpoch === timeCurrent ? p.outgoingBandwidth : bandwidthLimit);
-      v.setUint32(4, host.outgoingBandwidth);
+      putU32BE(body, 0, p.incomingBandwidthThrottleEpoch === timeCurrent ? p.outgoingBandwidth : bandwidthLimit);
+      putU32BE(body, 4, host.outgoingBandwidth);
       p.queueSystemCommand(Command.BANDWIDTH_LIMIT | COMMAND_FLAG_ACKNOWLEDGE, body);
     }
   }

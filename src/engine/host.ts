@@ -25,6 +25,7 @@ import { flushAcknowledgements, sendOutgoingCommands } from './protocol-send.js'
 import { bandwidthThrottle } from './bandwidth-throttle.js';
 import { EVICTED_HANDSHAKE_MEMORY, EvictedHandshakes, HALF_OPEN_TIMEOUT } from './half-open.js';
 import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
+import { putU16BE, putU32BE } from '../protocol/big-endian.js';
 
 /** Incoming commands kept for reuse at most (a 64-datagram batch of small packets can hold over 1000). */
 const INCOMING_POOL_SIZE = 4096;
@@ -294,20 +295,19 @@ export class Host implements SendChunkOwner {
     else peer.windowSize = Math.floor(this.outgoingBandwidth / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
     peer.windowSize = clampWindow(peer.windowSize);
     const body = new Uint8Array(44);
-    const v = new DataView(body.buffer);
-    v.setUint16(0, peer.incomingPeerID);
-    v.setUint8(2, peer.incomingSessionID);
-    v.setUint8(3, peer.outgoingSessionID);
-    v.setUint32(4, peer.mtu);
-    v.setUint32(8, peer.windowSize);
-    v.setUint32(12, channelCount);
-    v.setUint32(16, this.incomingBandwidth);
-    v.setUint32(20, this.outgoingBandwidth);
-    v.setUint32(24, PEER_PACKET_THROTTLE_INTERVAL);
-    v.setUint32(28, PEER_PACKET_THROTTLE_ACCELERATION);
-    v.setUint32(32, PEER_PACKET_THROTTLE_DECELERATION);
-    v.setUint32(36, peer.connectID);
-    v.setUint32(40, data >>> 0);
+    putU16BE(body, 0, peer.incomingPeerID);
+    body[2] = peer.incomingSessionID;
+    body[3] = peer.outgoingSessionID;
+    putU32BE(body, 4, peer.mtu);
+    putU32BE(body, 8, peer.windowSize);
+    putU32BE(body, 12, channelCount);
+    putU32BE(body, 16, this.incomingBandwidth);
+    putU32BE(body, 20, this.outgoingBandwidth);
+    putU32BE(body, 24, PEER_PACKET_THROTTLE_INTERVAL);
+    putU32BE(body, 28, PEER_PACKET_THROTTLE_ACCELERATION);
+    putU32BE(body, 32, PEER_PACKET_THROTTLE_DECELERATION);
+    putU32BE(body, 36, peer.connectID);
+    putU32BE(body, 40, data >>> 0);
     peer.queueSystemCommand(Command.CONNECT | COMMAND_FLAG_ACKNOWLEDGE, body);
     return peer;
   }

@@ -31,6 +31,7 @@ import { heldByWindow, type IncomingCommand, type OutgoingCommand } from './comm
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
 import type { Host } from './host.js';
 import type { SendChunk, SendChunkOwner } from './send-chunks.js';
+import { putU32BE } from '../protocol/big-endian.js';
 
 const EMPTY = new Uint8Array(0);
 const sliceBytes = Uint8Array.prototype.slice;
@@ -498,10 +499,9 @@ export class Peer implements SendChunkOwner {
     this.packetThrottleAcceleration = acceleration >>> 0;
     this.packetThrottleDeceleration = deceleration >>> 0;
     const body = new Uint8Array(12);
-    const v = new DataView(body.buffer);
-    v.setUint32(0, this.packetThrottleInterval);
-    v.setUint32(4, this.packetThrottleAcceleration);
-    v.setUint32(8, this.packetThrottleDeceleration);
+    putU32BE(body, 0, this.packetThrottleInterval);
+    putU32BE(body, 4, this.packetThrottleAcceleration);
+    putU32BE(body, 8, this.packetThrottleDeceleration);
     this.queueSystemCommand(Command.THROTTLE_CONFIGURE | COMMAND_FLAG_ACKNOWLEDGE, body);
   }
 
@@ -519,7 +519,7 @@ export class Peer implements SendChunkOwner {
 
   private disconnectBody(data: number): Uint8Array {
     const body = new Uint8Array(4);
-    new DataView(body.buffer).setUint32(0, data >>> 0);
+    putU32BE(body, 0, data >>> 0);
     return body;
   }
 

@@ -41,6 +41,7 @@ import {
   reviveEvictedHandshake,
   slotForHandshake,
 } from './half-open.js';
+import { putU16BE, putU32BE } from '../protocol/big-endian.js';
 
 const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
 const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
@@ -435,19 +436,18 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   windowSize = clampWindow(windowSize);
 
   const body = new Uint8Array(40);
-  const v = new DataView(body.buffer);
-  v.setUint16(0, peer.incomingPeerID);
-  v.setUint8(2, incomingSessionID);
-  v.setUint8(3, outgoingSessionID);
-  v.setUint32(4, peer.mtu);
-  v.setUint32(8, windowSize);
-  v.setUint32(12, channelCount);
-  v.setUint32(16, host.incomingBandwidth);
-  v.setUint32(20, host.outgoingBandwidth);
-  v.setUint32(24, peer.packetThrottleInterval);
-  v.setUint32(28, peer.packetThrottleAcceleration);
-  v.setUint32(32, peer.packetThrottleDeceleration);
-  v.setUint32(36, peer.connectID);
+  putU16BE(body, 0, peer.incomingPeerID);
+  body[2] = incomingSessionID;
+  body[3] = outgoingSessionID;
+  putU32BE(body, 4, peer.mtu);
+  putU32BE(body, 8, windowSize);
+  putU32BE(body, 12, channelCount);
+  putU32BE(body, 16, host.incomingBandwidth);
+  putU32BE(body, 20, host.outgoingBandwidth);
+  putU32BE(body, 24, peer.packetThrottleInterval);
+  putU32BE(body, 28, peer.packetThrottleAcceleration);
+  putU32BE(body, 32, peer.packetThrottleDeceleration);
+  putU32BE(body, 36, peer.connectID);
   peer.queueSystemCommand(Command.VERIFY_CONNECT | COMMAND_FLAG_ACKNOWLEDGE, body);
   return peer;
 }
