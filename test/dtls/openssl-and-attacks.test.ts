@@ -4,7 +4,7 @@ import { DtlsServer, DtlsSession, TLSOptions } from '../../src/transport/dtls/in
 import { makePki } from '../support/pki.js';
 import { freeUdpPort } from '../support/godot.js';
 import { runDtlsClient, serveDtlsEcho } from '../support/dtls-driver.js';
-import { Proc } from '../support/spawn.js';
+import { Proc, startOnFreePort } from '../support/spawn.js';
 
 const pki = makePki();
 after(() => pki.cleanup());
@@ -16,29 +16,32 @@ for (const [suite, kind] of [
   ['ECDHE-RSA-AES256-GCM-SHA384', 'rsa'],
 ] as const) {
   test(`our DTLS client ↔ openssl s_server -dtls1_2 -listen, ${suite}: verified, data both ways`, async () => {
-    const port = await freeUdpPort();
     const [key, cert] = kind === 'ec' ? [pki.ecKey, pki.ecCert] : [pki.rsaKey, pki.rsaCert];
-    const server = new Proc(
-      [
-        's_server',
-        '-dtls1_2',
-        '-listen',
-        '-accept',
-        String(port),
-        '-cert',
-        pki.write(`${kind}.crt.pem`, cert),
-        '-key',
-        pki.write(`${kind}.key.pem`, key),
-        '-cipher',
-        suite,
-        '-naccept',
-        '1',
-      ],
-      { command: 'openssl', mergeStderr: true },
+    // s_server prints ACCEPT once it listens.
+    const { proc: server, port } = await startOnFreePort(
+      freeUdpPort,
+      (port) =>
+        new Proc(
+          [
+            's_server',
+            '-dtls1_2',
+            '-listen',
+            '-accept',
+            String(port),
+            '-cert',
+            pki.write(`${kind}.crt.pem`, cert),
+            '-key',
+            pki.write(`${kind}.key.pem`, key),
+            '-cipher',
+            suite,
+            '-naccept',
+            '1',
+          ],
+          { command: 'openssl', mergeStderr: true },
+        ),
+      /ACCEPT/,
     );
     try {
-      // s_server prints ACCEPT once it listens.
-      await server.waitFor(/ACCEPT/, 5000);
       const session = new DtlsSession('client', TLSOptions.client(pki.ca), 'localhost');
       let replied = false;
       await runDtlsClient(

@@ -61,3 +61,28 @@ export async function run(args: string[], ms = 20000, options: ProcOptions = {})
   clearTimeout(timer);
   return { code, out: p.out, err: p.err };
 }
+
+/**
+ * Starts a server that binds the port it is given (found free just before by `freePort`) and
+ * waits for its `ready` line. Another test's socket can take that port in between: when the
+ * server says "Address already in use", another port is tried (three attempts in all).
+ */
+export async function startOnFreePort(
+  freePort: () => Promise<number>,
+  start: (port: number) => Proc,
+  ready: RegExp,
+  ms = 5000,
+): Promise<{ proc: Proc; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const proc = start(port);
+    try {
+      await proc.waitFor(ready, ms);
+      return { proc, port };
+    } catch (error) {
+      await proc.close();
+      if (attempt < 3 && /Address already in use/.test(String(error))) continue;
+      throw error;
+    }
+  }
+}
