@@ -41,3 +41,12 @@ export function payload(seed: number, length: number): Uint8Array {
   if (length >= 4) new DataView(out.buffer).setUint32(0, seed);
   return out;
 }
+
+/** Lifts ENet's peer timeout on `peers`, for tests that run long on lossy links. */
+export function neverTimeOut(...peers: Peer[]): void {
+  for (const p of peers) {
+    p.timeoutLimit = 1 << 30;
+    p.timeoutMinimum = 600_000;
+    p.timeoutMaximum = 600_000;
+  }
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectedPair, payload } from './harness.js';
+import { connectedPair, payload, neverTimeOut } from './harness.js';
 
 // Small packets share storage in the engine: sends copied with `copy` go into pooled send chunks
 // (the host's for unreliable packets, the peer's for reliable ones), and received ones of 65 B
@@ -20,11 +20,7 @@ test('copied sends and slab-backed receives stay byte-exact under loss, duplicat
     { lossPercent: 10, latencyMs: 5, jitterMs: 20, duplicatePercent: 5, reorderPercent: 20 },
     7,
   );
-  for (const p of [clientPeer, serverPeer]) {
-    p.timeoutLimit = 1 << 30;
-    p.timeoutMinimum = 600_000;
-    p.timeoutMaximum = 600_000;
-  }
+  neverTimeOut(clientPeer, serverPeer);
   const scratch = new Uint8Array(4096);
   const sent = new Map<number, Uint8Array>();
   const reliableOrder: number[] = [];

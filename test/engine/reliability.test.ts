@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectedPair, payload } from './harness.js';
+import { connectedPair, payload, neverTimeOut } from './harness.js';
 import { SimulatedNetwork } from '../../src/transport/simulated-network.js';
 import { PeerState } from '../../src/api/enums.js';
 import { decodeDatagram } from '../../src/protocol/codec.js';
@@ -30,11 +30,7 @@ for (const [name, conditions, seed, count] of [
     const { net, server, clientPeer, serverPeer } = connectedPair(conditions, seed);
     // At 30 % loss each way a command fails 7 times in a row now and then, and ENet's default
     // timeouts (as in C ENet) then drop the connection; raise them as a user would with setTimeout.
-    for (const p of [clientPeer, serverPeer]) {
-      p.timeoutLimit = 1 << 30;
-      p.timeoutMinimum = 600_000;
-      p.timeoutMaximum = 600_000;
-    }
+    neverTimeOut(clientPeer, serverPeer);
     const sizes = count > 200 ? [0, 1, 100, 1363, 1364, 1365, 5000, 30000] : [0, 1, 100, 1363, 1364, 1365, 5000];
     const sent: Uint8Array[][] = [[], [], []];
     let n = 0;
@@ -280,11 +276,7 @@ test('large packets arrive byte-exact under loss and reordering (in place from 1
     { lossPercent: 5, latencyMs: 5, jitterMs: 10, reorderPercent: 20, duplicatePercent: 5 },
     11,
   );
-  for (const p of [clientPeer, serverPeer]) {
-    p.timeoutLimit = 1 << 30;
-    p.timeoutMinimum = 600_000;
-    p.timeoutMaximum = 600_000;
-  }
+  neverTimeOut(clientPeer, serverPeer);
   // The last two are assembled in place once an eighth has arrived (IN_PLACE_ASSEMBLY_MIN).
   const sizes = [65_537, 300_000, 1_048_576, 2_100_007];
   const sent = sizes.map((size, i) => payload(500 + i, size));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectedPair, payload } from './harness.js';
+import { connectedPair, payload, neverTimeOut } from './harness.js';
 import { heldByWindow, type OutgoingCommand } from '../../src/engine/commands.js';
 import type { Peer } from '../../src/engine/peer.js';
 import { insertBefore, unlink } from '../../src/engine/list.js';
@@ -60,11 +60,7 @@ test('while a large reliable packet fills the send window, unreliable, unsequenc
 
 test('the count of unwindowed queued commands stays exact through loss, retransmission, throttle drops and reset', () => {
   const { net, server, clientPeer, serverPeer } = connectedPair({ lossPercent: 20, latencyMs: 10, jitterMs: 10 }, 7);
-  for (const p of [clientPeer, serverPeer]) {
-    p.timeoutLimit = 1 << 30;
-    p.timeoutMinimum = 600_000;
-    p.timeoutMaximum = 600_000;
-  }
+  neverTimeOut(clientPeer, serverPeer);
   let reliableSent = 0;
   let step = 0;
   let drops = false;

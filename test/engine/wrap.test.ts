@@ -1,14 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectedPair } from './harness.js';
+import { connectedPair, neverTimeOut } from './harness.js';
 
 test('reliable sequence numbers wrap past 65535 in order, through loss and reordering', () => {
   const { net, server, clientPeer, serverPeer } = connectedPair({ lossPercent: 5, latencyMs: 5, jitterMs: 10, reorderPercent: 10 }, 21);
-  for (const p of [clientPeer, serverPeer]) {
-    p.timeoutLimit = 1 << 30;
-    p.timeoutMinimum = 600_000;
-    p.timeoutMaximum = 600_000;
-  }
+  neverTimeOut(clientPeer, serverPeer);
   const total = 70_000;
   let sent = 0;
   let got = 0;
