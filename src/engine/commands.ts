@@ -1,7 +1,6 @@
+import { COMMAND_FLAG_ACKNOWLEDGE } from '../protocol/constants.js';
 import type { ListNode } from './list.js';
 import type { SendChunk } from './send-chunks.js';
-
-import { COMMAND_FLAG_ACKNOWLEDGE } from '../protocol/constants.js';
 
 /** A command queued for sending (or sent and awaiting its acknowledgement). */
 export class OutgoingCommand implements ListNode {
