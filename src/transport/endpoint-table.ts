@@ -34,9 +34,26 @@ export class EndpointTable {
   private readonly v6 = new Map<number, { words: [number, number, number, number]; endpoint: Endpoint }>();
   /** Address words by address string, for sending. */
   private readonly words = new AddressWordsCache(MAXIMUM_ENTRIES);
+  /**
+   * One address string per address, shared by every endpoint (port) of it: comparing two peers'
+   * addresses is then an identity check (the admission of a CONNECT compares its address with
+   * every active peer's, and a burst of clients from one machine had 500 copies of the same text).
+   */
+  private readonly texts = new Map<number, { words: [number, number, number, number]; text: string }>();
   /** The last IPv4 endpoint looked up (a batch mostly comes from one sender): no key to build. */
   private lastV4: Endpoint | null = null;
   private lastV4Word = 0;
+
+  /** The shared text of an address given as four words. */
+  private text(w0: number, w1: number, w2: number, w3: number): string {
+    const hash = Math.imul(Math.imul(Math.imul(w0 ^ 0x9e3779b9, 31) ^ w1, 31) ^ w2, 31) ^ w3;
+    const hit = this.texts.get(hash);
+    if (hit !== undefined && hit.words[0] === w0 && hit.words[1] === w1 && hit.words[2] === w2 && hit.words[3] === w3) return hit.text;
+    if (this.texts.size >= MAXIMUM_ENTRIES) this.texts.clear();
+    const text = formatWords(w0, w1, w2, w3);
+    this.texts.set(hash, { words: [w0, w1, w2, w3], text });
+    return text;
+  }
 
   /** The endpoint of a received datagram. */
   lookup(w0: number, w1: number, w2: number, w3: number, port: number): Endpoint {
@@ -47,7 +64,7 @@ export class EndpointTable {
       let e = this.v4.get(key);
       if (e === undefined) {
         if (this.v4.size >= MAXIMUM_ENTRIES) this.v4.clear();
-        e = { address: formatWords(w0, w1, w2, w3), port };
+        e = { address: this.text(w0, w1, w2, w3), port };
         this.v4.set(key, e);
       }
       this.lastV4 = e;
@@ -58,7 +75,7 @@ export class EndpointTable {
     const hit = this.v6.get(hash);
     if (hit !== undefined && hit.words[0] === w0 && hit.words[1] === w1 && hit.words[2] === w2 && hit.words[3] === w3) return hit.endpoint;
     if (this.v6.size >= MAXIMUM_ENTRIES) this.v6.clear();
-    const endpoint = { address: formatWords(w0, w1, w2, w3), port };
+    const endpoint = { address: this.text(w0, w1, w2, w3), port };
     this.v6.set(hash, { words: [w0, w1, w2, w3], endpoint });
     return endpoint;
   }
