@@ -12,7 +12,7 @@
  * again. So a real client gets through however fast the flood evicts. Established peers are
  * never touched.
  */
-import { PeerState } from '../api/enums.js';
+import { PeerState } from '../protocol/peer-state.js';
 import {
   COMMAND_FLAG_ACKNOWLEDGE,
   COMMAND_MASK,
@@ -41,9 +41,18 @@ export type Admission = 'admit' | 'duplicate' | 'tooManyFromAddress' | 'full';
  * of a handshake already open is a 'duplicate'.
  */
 export function admitConnect(host: Host, address: string, port: number, connectID: number): Admission {
+  const active = host.active;
+  if (active.length < host.peerCount && active.length < host.maximumHalfOpen && active.length < host.duplicatePeers) {
+    // Fewer active peers than any limit, so neither the cap nor the per-address limit can refuse
+    // and a slot is free: only a handshake already open for this CONNECT can, found by its
+    // endpoint (the scan below, over every active peer, made a burst of n CONNECTs cost n²/2
+    // steps: 5-11 ms of a 500-client burst against a fresh server).
+    for (const peer of host.peersAtEndpoint(address, port))
+      if (peer.state !== PeerState.CONNECTING && peer.connectID === connectID) return 'duplicate';
+    return 'admit';
+  }
   let duplicatePeers = 0;
   let halfOpen = 0;
-  const active = host.active;
   for (let i = 0; i < active.length; i++) {
     const current = active[i]!;
     if (current.state === PeerState.CONNECTING) continue;
@@ -267,9 +276,7 @@ export function reviveEvictedHandshake(
     ((commands[6]! << 8) | commands[7]!) === entry.verifySentTime;
   if (target.state === PeerState.ACKNOWLEDGING_CONNECT) evict(host, target);
   target.resetChannels(entry.channelCount);
-  host.activate(target, PeerState.ACKNOWLEDGING_CONNECT);
-  target.address = entry.address;
-  target.port = entry.port;
+  host.activate(target, PeerState.ACKNOWLEDGING_CONNECT, entry.address, entry.port);
   target.connectID = entry.connectID;
   target.incomingSessionID = entry.incomingSessionID;
   target.outgoingSessionID = entry.outgoingSessionID;

@@ -27,6 +27,13 @@ import { EVICTED_HANDSHAKE_MEMORY, EvictedHandshakes, HALF_OPEN_TIMEOUT } from '
 import { HOST_BANDWIDTH_THROTTLE_INTERVAL } from '../protocol/constants.js';
 import { putU16BE, putU32BE } from '../protocol/big-endian.js';
 
+const NO_PEERS: readonly Peer[] = [];
+
+/** The key of a remote endpoint in {@link Host.peersAtEndpoint}'s index. */
+function endpointKey(address: string, port: number): string {
+  return `${port}|${address}`;
+}
+
 /** Incoming commands kept for reuse at most (a 64-datagram batch of small packets can hold over 1000). */
 const INCOMING_POOL_SIZE = 4096;
 /** Outgoing commands kept for reuse at most. */
@@ -197,6 +204,11 @@ export class Host implements SendChunkOwner {
   private readonly markedForSend: Uint8Array;
   /** The peers not DISCONNECTED, in no particular order (each knows its place: `activeIndex`). */
   readonly active: Peer[] = [];
+  /**
+   * The active peers by remote endpoint (`port|address`): a CONNECT's duplicate check finds its
+   * peer without a scan of every active peer.
+   */
+  private readonly endpointPeers = new Map<string, Peer[]>();
   /** No slot below this index is DISCONNECTED. */
   private freeHint = 0;
 
@@ -286,9 +298,7 @@ export class Host implements SendChunkOwner {
     const peer = this.freeSlot();
     if (!peer) return null;
     peer.resetChannels(channelCount);
-    this.activate(peer, PeerState.CONNECTING);
-    peer.address = address;
-    peer.port = port;
+    this.activate(peer, PeerState.CONNECTING, address, port);
     peer.connectID = this.random() >>> 0;
     peer.mtu = this.mtu;
     if (this.outgoingBandwidth === 0) peer.windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
@@ -347,13 +357,36 @@ export class Host implements SendChunkOwner {
     return i < this.peerCount ? this.peerAt(i) : null;
   }
 
-  /** Moves a DISCONNECTED slot into `state` and into the active set. */
-  activate(peer: Peer, state: PeerState): void {
+  /** Moves a DISCONNECTED slot into `state` and into the active set, for the remote `address:port`. */
+  activate(peer: Peer, state: PeerState, address: string, port: number): void {
     if (peer.activeIndex < 0) {
       peer.activeIndex = this.active.length;
       this.active.push(peer);
     }
     peer.state = state;
+    if (peer.endpointKey !== null) this.unindexEndpoint(peer);
+    peer.address = address;
+    peer.port = port;
+    const key = endpointKey(address, port);
+    peer.endpointKey = key;
+    const list = this.endpointPeers.get(key);
+    if (list === undefined) this.endpointPeers.set(key, [peer]);
+    else list.push(peer);
+  }
+
+  /** The active peers whose remote is `address:port` (most often none or one). */
+  peersAtEndpoint(address: string, port: number): readonly Peer[] {
+    return this.endpointPeers.get(endpointKey(address, port)) ?? NO_PEERS;
+  }
+
+  private unindexEndpoint(peer: Peer): void {
+    const key = peer.endpointKey!;
+    peer.endpointKey = null;
+    const list = this.endpointPeers.get(key);
+    if (list === undefined) return;
+    const i = list.indexOf(peer);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.endpointPeers.delete(key);
   }
 
   /** Takes a peer that became DISCONNECTED out of the active set. */
@@ -366,6 +399,7 @@ export class Host implements SendChunkOwner {
       last.activeIndex = i;
     }
     peer.activeIndex = -1;
+    if (peer.endpointKey !== null) this.unindexEndpoint(peer);
     if (peer.incomingPeerID < this.freeHint) this.freeHint = peer.incomingPeerID;
   }
 

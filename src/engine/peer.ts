@@ -136,6 +136,8 @@ export class Peer implements SendChunkOwner {
   state: PeerState = PeerState.DISCONNECTED;
   /** Place in the host's active set, -1 while DISCONNECTED. */
   activeIndex = -1;
+  /** Where the host indexes this peer by remote endpoint while it is active (null when inactive). */
+  endpointKey: string | null = null;
   /** Order in which half-open handshakes began (the oldest is evicted first; see half-open.ts). */
   handshakeSequence = 0;
   /** Channel state, created on first use (an idle channel costs nothing); index < channelCount. */

@@ -396,11 +396,9 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   if (peer === null) return null;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
   peer.resetChannels(channelCount);
-  host.activate(peer, PeerState.ACKNOWLEDGING_CONNECT);
+  host.activate(peer, PeerState.ACKNOWLEDGING_CONNECT, address, port);
   beginHalfOpen(host, peer);
   peer.connectID = connectID;
-  peer.address = address;
-  peer.port = port;
   peer.mtu = host.mtu;
   peer.outgoingPeerID = u16(data, at + 4);
   peer.incomingBandwidth = u32(data, at + 20);

@@ -256,3 +256,64 @@ test('real clients that evict each other all connect: the newcomer takes another
   assert.equal(server.host.drops.unknownPeer, 0, 'no client was left talking to a slot it lost');
   assert.equal(new Set(server.events.map((e) => e.peer.incomingPeerID)).size, 4);
 });
+
+/** The server's endpoint index lists exactly its active peers, each under its remote endpoint. */
+function assertEndpointIndex(node: SimulatedNode, where: string): void {
+  const host = node.host;
+  const index = (host as unknown as { endpointPeers: Map<string, { activeIndex: number; address: string; port: number }[]> }).endpointPeers;
+  let entries = 0;
+  for (const [key, list] of index) {
+    assert.ok(list.length > 0, `no empty list left (${where})`);
+    for (const p of list) {
+      entries++;
+      assert.ok(p.activeIndex >= 0, `only active peers (${where})`);
+      assert.equal(key, `${p.port}|${p.address}`, `filed under its endpoint (${where})`);
+    }
+  }
+  assert.equal(entries, host.active.length, `every active peer once (${where})`);
+  for (const p of host.active) assert.ok(host.peersAtEndpoint(p.address, p.port).includes(p), `found by its endpoint (${where})`);
+}
+
+test('the endpoint index holds exactly the active peers through handshakes, duplicates, evictions, timeouts and connections', () => {
+  const net = new SimulatedNetwork();
+  const server = net.addHost('10.0.0.1', 7000, { peerCount: 64, maximumHalfOpen: 8 });
+  const at = (n: number): [string, number] => [`192.0.2.${n % 5}`, 2000 + (n % 7)];
+  const send = (n: number, connectID = n) => {
+    server.host.setTime(net.now);
+    server.host.receive(spoofedConnect(connectID), ...at(n));
+  };
+  // Below every limit (the index answers): a retransmitted CONNECT finds its handshake.
+  for (let n = 1; n <= 5; n++) send(n);
+  assertEndpointIndex(server, 'five handshakes');
+  send(3);
+  assert.equal(server.host.active.length, 5, 'a retransmitted CONNECT opens no second handshake');
+  send(3 + 35, 99); // same endpoint as 3, another connectID: a new handshake
+  assert.equal(server.host.active.length, 6);
+  assertEndpointIndex(server, 'same endpoint, two handshakes');
+  // Up to the cap and past it (the full scan answers, evicting the oldest sent ones).
+  net.run(1);
+  for (let n = 6; n <= 30; n++) {
+    send(n);
+    if (n % 4 === 0) net.run(1);
+    assertEndpointIndex(server, `CONNECT ${n}`);
+  }
+  assert.ok(server.host.halfOpenEvictions > 0, 'the cap evicted handshakes');
+  assert.ok(server.host.active.length <= 8);
+  // Real clients connect among them; the half-open ones time out.
+  const clients = [1, 2, 3].map((k) => net.addHost(`10.0.1.${k}`, 5000, { peerCount: 1 }));
+  for (const c of clients) c.host.connect('10.0.0.1', 7000, 2, 0);
+  assert.ok(
+    net.runUntil(() => clients.every((c) => c.events.some((e) => e.type === 'connect')), 5000),
+    'the clients connect',
+  );
+  assertEndpointIndex(server, 'clients connected');
+  net.run(server.host.halfOpenTimeout + 2000);
+  assertEndpointIndex(server, 'half-open handshakes timed out');
+  assert.equal(server.host.active.length, 3, 'only the three clients are left');
+  for (const c of clients) c.host.peers[0]!.disconnect(0);
+  assert.ok(
+    net.runUntil(() => server.host.active.length === 0, 5000),
+    'the clients leave',
+  );
+  assertEndpointIndex(server, 'everyone gone');
+});
