@@ -208,7 +208,7 @@ export class Host implements SendChunkOwner {
    * The active peers by remote endpoint (`port|address`): a CONNECT's duplicate check finds its
    * peer without a scan of every active peer.
    */
-  private readonly endpointPeers = new Map<string, Peer[]>();
+  private readonly endpointPeers = new Map<string, Peer | Peer[]>();
   /** No slot below this index is DISCONNECTED. */
   private freeHint = 0;
 
@@ -369,24 +369,31 @@ export class Host implements SendChunkOwner {
     peer.port = port;
     const key = endpointKey(address, port);
     peer.endpointKey = key;
-    const list = this.endpointPeers.get(key);
-    if (list === undefined) this.endpointPeers.set(key, [peer]);
-    else list.push(peer);
+    // One peer per endpoint is the rule (an array only when a client reconnects from the same
+    // port while its previous connection is still active).
+    const there = this.endpointPeers.get(key);
+    if (there === undefined) this.endpointPeers.set(key, peer);
+    else if (Array.isArray(there)) there.push(peer);
+    else this.endpointPeers.set(key, [there, peer]);
   }
 
   /** The active peers whose remote is `address:port` (most often none or one). */
   peersAtEndpoint(address: string, port: number): readonly Peer[] {
-    return this.endpointPeers.get(endpointKey(address, port)) ?? NO_PEERS;
+    const there = this.endpointPeers.get(endpointKey(address, port));
+    return there === undefined ? NO_PEERS : Array.isArray(there) ? there : [there];
   }
 
   private unindexEndpoint(peer: Peer): void {
     const key = peer.endpointKey!;
     peer.endpointKey = null;
-    const list = this.endpointPeers.get(key);
-    if (list === undefined) return;
-    const i = list.indexOf(peer);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.endpointPeers.delete(key);
+    const there = this.endpointPeers.get(key);
+    if (there === peer) this.endpointPeers.delete(key);
+    else if (Array.isArray(there)) {
+      const i = there.indexOf(peer);
+      if (i >= 0) there.splice(i, 1);
+      if (there.length === 1) this.endpointPeers.set(key, there[0]!);
+      else if (there.length === 0) this.endpointPeers.delete(key);
+    }
   }
 
   /** Takes a peer that became DISCONNECTED out of the active set. */
