@@ -12,6 +12,7 @@
  * again. So a real client gets through however fast the flood evicts. Established peers are
  * never touched.
  */
+import { readU16BE } from '../protocol/big-endian.js';
 import { PeerState } from '../protocol/peer-state.js';
 import {
   COMMAND_FLAG_ACKNOWLEDGE,
@@ -272,8 +273,8 @@ export function reviveEvictedHandshake(
     commands.length >= 8 &&
     (commands[0]! & COMMAND_MASK) === Command.ACKNOWLEDGE &&
     commands[1] === SYSTEM_CHANNEL &&
-    ((commands[4]! << 8) | commands[5]!) === entry.outgoingReliableSequenceNumber &&
-    ((commands[6]! << 8) | commands[7]!) === entry.verifySentTime;
+    readU16BE(commands, 4) === entry.outgoingReliableSequenceNumber &&
+    readU16BE(commands, 6) === entry.verifySentTime;
   if (target.state === PeerState.ACKNOWLEDGING_CONNECT) evict(host, target);
   target.resetChannels(entry.channelCount);
   host.activate(target, PeerState.ACKNOWLEDGING_CONNECT, entry.address, entry.port);

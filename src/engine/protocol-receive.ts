@@ -41,23 +41,13 @@ import {
   reviveEvictedHandshake,
   slotForHandshake,
 } from './half-open.js';
-import { putU16BE, putU32BE } from '../protocol/big-endian.js';
+import { putU16BE, putU32BE, readU16BE, readU32BE } from '../protocol/big-endian.js';
 
 const SESSION_BITS = HEADER_SESSION_MASK >>> HEADER_SESSION_SHIFT;
 const decompressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU);
 const checksumSeed = new Uint8Array(4);
 /** A decompressed datagram (header and commands), processed before the next one is decompressed. */
 const decompressedScratch = Buffer.allocUnsafeSlow(PROTOCOL_MAXIMUM_MTU + 8);
-
-/** The big-endian u16 at `at` (bounds already checked): plain byte loads, several times cheaper than Buffer's readUInt16BE. */
-function u16(data: Uint8Array, at: number): number {
-  return (data[at]! << 8) | data[at + 1]!;
-}
-
-/** The big-endian u32 at `at` (bounds already checked). */
-function u32(data: Uint8Array, at: number): number {
-  return ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
-}
 
 /** Outcome of one command handler: continue with the next command, or stop processing the datagram. */
 const OK = 0;
@@ -84,7 +74,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
   let data = input;
   let begin = start;
   let end = start + length;
-  const headerWord = u16(data, begin);
+  const headerWord = readU16BE(data, begin);
   const peerID = headerWord & PROTOCOL_MAXIMUM_PEER_ID;
   const sessionID = (headerWord & HEADER_SESSION_MASK) >>> HEADER_SESSION_SHIFT;
   const flags = headerWord & 0xc000;
@@ -152,13 +142,10 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
 
   if (host.checksum) {
     const slot = begin + headerSize - 4;
-    const desired = u32(data, slot);
+    const desired = readU32BE(data, slot);
     const seed = peer !== null ? peer.connectID : 0;
     // CRC over header ‖ seed ‖ commands, without modifying the caller's buffer.
-    checksumSeed[0] = seed >>> 24;
-    checksumSeed[1] = (seed >>> 16) & 0xff;
-    checksumSeed[2] = (seed >>> 8) & 0xff;
-    checksumSeed[3] = seed & 0xff;
+    putU32BE(checksumSeed, 0, seed);
     let crc = crc32(data.subarray(begin, slot));
     crc = crc32(checksumSeed, crc);
     crc = crc32(data.subarray(begin + headerSize, end), crc);
@@ -174,7 +161,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
   }
   usePayloadSource(data);
 
-  const sentTime = flags & HEADER_FLAG_SENT_TIME ? u16(data, begin + 2) : -1;
+  const sentTime = flags & HEADER_FLAG_SENT_TIME ? readU16BE(data, begin + 2) : -1;
   let pos = begin + headerSize;
   while (pos < end) {
     if (pos + 4 > end) break;
@@ -187,7 +174,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
     pos += commandSize;
     if (peer === null && commandNumber !== Command.CONNECT) break;
     const channelID = data[at + 1]!;
-    const reliableSequenceNumber = u16(data, at + 2);
+    const reliableSequenceNumber = readU16BE(data, at + 2);
     let result = OK;
     switch (commandNumber) {
       case Command.ACKNOWLEDGE:
@@ -212,7 +199,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         if (!peer!.isConnectedState()) result = ABORT;
         break;
       case Command.SEND_RELIABLE: {
-        const length = u16(data, at + 4);
+        const length = readU16BE(data, at + 4);
         result = handleSendPayload(
           host,
           peer!,
@@ -229,8 +216,8 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         break;
       }
       case Command.SEND_UNRELIABLE: {
-        const length = u16(data, at + 6);
-        const unreliableSequenceNumber = u16(data, at + 4);
+        const length = readU16BE(data, at + 6);
+        const unreliableSequenceNumber = readU16BE(data, at + 4);
         result = handleSendPayload(
           host,
           peer!,
@@ -247,14 +234,14 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
         break;
       }
       case Command.SEND_UNSEQUENCED: {
-        const length = u16(data, at + 6);
+        const length = readU16BE(data, at + 6);
         result = handleSendUnsequenced(host, peer!, data, end, at, pos, length, channelID);
         pos += length;
         break;
       }
       case Command.SEND_FRAGMENT:
       case Command.SEND_UNRELIABLE_FRAGMENT: {
-        const length = u16(data, at + 6);
+        const length = readU16BE(data, at + 6);
         result = handleSendFragment(host, peer!, data, end, at, pos, length, channelID, commandNumber, reliableSequenceNumber);
         pos += length;
         break;
@@ -265,9 +252,9 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
       case Command.THROTTLE_CONFIGURE:
         if (!peer!.isConnectedState()) result = ABORT;
         else {
-          peer!.packetThrottleInterval = u32(data, at + 4);
-          peer!.packetThrottleAcceleration = u32(data, at + 8);
-          peer!.packetThrottleDeceleration = u32(data, at + 12);
+          peer!.packetThrottleInterval = readU32BE(data, at + 4);
+          peer!.packetThrottleAcceleration = readU32BE(data, at + 8);
+          peer!.packetThrottleDeceleration = readU32BE(data, at + 12);
         }
         break;
       default:
@@ -309,10 +296,13 @@ function queueAcknowledgement(peer: Peer, channelID: number, seq: number, sentTi
 function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, channelID: number): number {
   if (peer.state === PeerState.DISCONNECTED || peer.state === PeerState.ZOMBIE) return OK;
   // A half-open handshake completes only with the acknowledgement of its own VERIFY_CONNECT.
-  if (peer.state === PeerState.ACKNOWLEDGING_CONNECT && !acknowledgesVerifyConnect(peer, channelID, u16(data, at + 4), u16(data, at + 6)))
+  if (
+    peer.state === PeerState.ACKNOWLEDGING_CONNECT &&
+    !acknowledgesVerifyConnect(peer, channelID, readU16BE(data, at + 4), readU16BE(data, at + 6))
+  )
     return ABORT;
   const serviceTime = host.serviceTime;
-  let receivedSentTime = (u16(data, at + 6) | (serviceTime & 0xffff0000)) >>> 0;
+  let receivedSentTime = (readU16BE(data, at + 6) | (serviceTime & 0xffff0000)) >>> 0;
   if ((receivedSentTime & 0x8000) > (serviceTime & 0x8000)) receivedSentTime = (receivedSentTime - 0x10000) >>> 0;
   if (timeLess(serviceTime, receivedSentTime)) return OK;
   const rtt = Math.max(timeDifference(serviceTime, receivedSentTime), 1);
@@ -344,7 +334,7 @@ function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, cha
   }
   peer.lastReceiveTime = Math.max(serviceTime, 1);
   peer.earliestTimeout = 0;
-  const receivedReliableSequenceNumber = u16(data, at + 4);
+  const receivedReliableSequenceNumber = readU16BE(data, at + 4);
   const commandNumber = removeSentReliableCommand(peer, receivedReliableSequenceNumber, channelID);
   switch (peer.state) {
     case PeerState.ACKNOWLEDGING_CONNECT:
@@ -384,9 +374,9 @@ export function notifyDisconnect(host: Host, peer: Peer): void {
 }
 
 function handleConnect(host: Host, data: Buffer, at: number, address: string, port: number): Peer | null {
-  let channelCount = u32(data, at + 16);
+  let channelCount = readU32BE(data, at + 16);
   if (channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
-  const connectID = u32(data, at + 40);
+  const connectID = readU32BE(data, at + 40);
   if (host.refuseNewConnections) {
     host.drop('refused', address, port);
     return null;
@@ -400,13 +390,13 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   beginHalfOpen(host, peer);
   peer.connectID = connectID;
   peer.mtu = host.mtu;
-  peer.outgoingPeerID = u16(data, at + 4);
-  peer.incomingBandwidth = u32(data, at + 20);
-  peer.outgoingBandwidth = u32(data, at + 24);
-  peer.packetThrottleInterval = u32(data, at + 28);
-  peer.packetThrottleAcceleration = u32(data, at + 32);
-  peer.packetThrottleDeceleration = u32(data, at + 36);
-  peer.eventData = u32(data, at + 44);
+  peer.outgoingPeerID = readU16BE(data, at + 4);
+  peer.incomingBandwidth = readU32BE(data, at + 20);
+  peer.outgoingBandwidth = readU32BE(data, at + 24);
+  peer.packetThrottleInterval = readU32BE(data, at + 28);
+  peer.packetThrottleAcceleration = readU32BE(data, at + 32);
+  peer.packetThrottleDeceleration = readU32BE(data, at + 36);
+  peer.eventData = readU32BE(data, at + 44);
 
   const connectIncomingSession = data[at + 6]!;
   const connectOutgoingSession = data[at + 7]!;
@@ -419,7 +409,7 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
   if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & SESSION_BITS;
   peer.incomingSessionID = outgoingSessionID;
 
-  let mtu = u32(data, at + 8);
+  let mtu = readU32BE(data, at + 8);
   mtu = Math.min(Math.max(mtu, PROTOCOL_MINIMUM_MTU), PROTOCOL_MAXIMUM_MTU);
   if (mtu < peer.mtu) peer.mtu = mtu;
 
@@ -429,7 +419,7 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
     host.incomingBandwidth === 0
       ? PROTOCOL_MAXIMUM_WINDOW_SIZE
       : Math.floor(host.incomingBandwidth / PEER_WINDOW_SIZE_SCALE) * PROTOCOL_MINIMUM_WINDOW_SIZE;
-  const offeredWindow = u32(data, at + 12);
+  const offeredWindow = readU32BE(data, at + 12);
   if (windowSize > offeredWindow) windowSize = offeredWindow;
   windowSize = clampWindow(windowSize);
 
@@ -452,14 +442,14 @@ function handleConnect(host: Host, data: Buffer, at: number, address: string, po
 
 function handleVerifyConnect(host: Host, peer: Peer, data: Buffer, at: number): number {
   if (peer.state !== PeerState.CONNECTING) return OK;
-  const channelCount = u32(data, at + 16);
+  const channelCount = readU32BE(data, at + 16);
   if (
     channelCount < PROTOCOL_MINIMUM_CHANNEL_COUNT ||
     channelCount > PROTOCOL_MAXIMUM_CHANNEL_COUNT ||
-    u32(data, at + 28) !== peer.packetThrottleInterval ||
-    u32(data, at + 32) !== peer.packetThrottleAcceleration ||
-    u32(data, at + 36) !== peer.packetThrottleDeceleration ||
-    u32(data, at + 40) !== peer.connectID
+    readU32BE(data, at + 28) !== peer.packetThrottleInterval ||
+    readU32BE(data, at + 32) !== peer.packetThrottleAcceleration ||
+    readU32BE(data, at + 36) !== peer.packetThrottleDeceleration ||
+    readU32BE(data, at + 40) !== peer.connectID
   ) {
     peer.eventData = 0;
     peer.dispatchState(PeerState.ZOMBIE);
@@ -467,16 +457,16 @@ function handleVerifyConnect(host: Host, peer: Peer, data: Buffer, at: number): 
   }
   removeSentReliableCommand(peer, 1, SYSTEM_CHANNEL);
   if (channelCount < peer.channelCount) peer.channelCount = channelCount;
-  peer.outgoingPeerID = u16(data, at + 4);
+  peer.outgoingPeerID = readU16BE(data, at + 4);
   peer.incomingSessionID = data[at + 6]!;
   peer.outgoingSessionID = data[at + 7]!;
-  let mtu = u32(data, at + 8);
+  let mtu = readU32BE(data, at + 8);
   mtu = Math.min(Math.max(mtu, PROTOCOL_MINIMUM_MTU), PROTOCOL_MAXIMUM_MTU);
   if (mtu < peer.mtu) peer.mtu = mtu;
-  const windowSize = clampWindow(u32(data, at + 12));
+  const windowSize = clampWindow(readU32BE(data, at + 12));
   if (windowSize < peer.windowSize) peer.windowSize = windowSize;
-  peer.incomingBandwidth = u32(data, at + 20);
-  peer.outgoingBandwidth = u32(data, at + 24);
+  peer.incomingBandwidth = readU32BE(data, at + 20);
+  peer.outgoingBandwidth = readU32BE(data, at + 24);
   notifyConnect(host, peer);
   return OK;
 }
@@ -498,14 +488,14 @@ function handleDisconnect(host: Host, peer: Peer, data: Buffer, at: number, comm
   } else {
     peer.dispatchState(PeerState.ZOMBIE);
   }
-  if (peer.state !== PeerState.DISCONNECTED) peer.eventData = u32(data, at + 4);
+  if (peer.state !== PeerState.DISCONNECTED) peer.eventData = readU32BE(data, at + 4);
 }
 
 function handleBandwidthLimit(host: Host, peer: Peer, data: Buffer, at: number): number {
   if (!peer.isConnectedState()) return ABORT;
   if (peer.incomingBandwidth !== 0) host.bandwidthLimitedPeers--;
-  peer.incomingBandwidth = u32(data, at + 4);
-  peer.outgoingBandwidth = u32(data, at + 8);
+  peer.incomingBandwidth = readU32BE(data, at + 4);
+  peer.outgoingBandwidth = readU32BE(data, at + 8);
   if (peer.incomingBandwidth !== 0) host.bandwidthLimitedPeers++;
   peer.windowSize = sendWindowSize(host.outgoingBandwidth, peer.incomingBandwidth);
   return OK;
@@ -572,7 +562,7 @@ function handleSendUnsequenced(
   channelID: number,
 ): number {
   if (!payloadAllowed(host, peer, end, pos, length, channelID)) return ABORT;
-  let unsequencedGroup = u16(data, at + 4);
+  let unsequencedGroup = readU16BE(data, at + 4);
   const index = unsequencedGroup % PEER_UNSEQUENCED_WINDOW_SIZE;
   if (unsequencedGroup < peer.incomingUnsequencedGroup) unsequencedGroup += 0x10000;
   if (unsequencedGroup >= peer.incomingUnsequencedGroup + PEER_FREE_UNSEQUENCED_WINDOWS * PEER_UNSEQUENCED_WINDOW_SIZE) return OK;
@@ -609,7 +599,7 @@ function handleSendFragment(
   if (fragmentLength === 0 || !payloadAllowed(host, peer, end, pos, fragmentLength, channelID)) return ABORT;
   const channel = peer.channel(channelID);
   const reliable = commandNumber === Command.SEND_FRAGMENT;
-  const startSequenceNumber = u16(data, at + 4);
+  const startSequenceNumber = readU16BE(data, at + 4);
   const incomingRel = channel.incomingReliableSequenceNumber;
   // For reliable fragments the window is checked on the start sequence; for unreliable ones on the epoch.
   const windowSeq = reliable ? startSequenceNumber : reliableSequenceNumber;
@@ -618,10 +608,10 @@ function handleSendFragment(
   if (windowSeq < incomingRel) window += PEER_RELIABLE_WINDOWS;
   if (window < currentWindow || window >= currentWindow + PEER_FREE_RELIABLE_WINDOWS - 1) return OK;
   if (!reliable && reliableSequenceNumber === incomingRel && startSequenceNumber <= channel.incomingUnreliableSequenceNumber) return OK;
-  const fragmentCount = u32(data, at + 8);
-  const fragmentNumber = u32(data, at + 12);
-  const totalLength = u32(data, at + 16);
-  const fragmentOffset = u32(data, at + 20);
+  const fragmentCount = readU32BE(data, at + 8);
+  const fragmentNumber = readU32BE(data, at + 12);
+  const totalLength = readU32BE(data, at + 16);
+  const fragmentOffset = readU32BE(data, at + 20);
   if (
     fragmentCount > PROTOCOL_MAXIMUM_FRAGMENT_COUNT ||
     fragmentNumber >= fragmentCount ||

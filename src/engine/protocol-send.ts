@@ -17,6 +17,7 @@ import {
   PROTOCOL_MAXIMUM_PACKET_COMMANDS,
   PROTOCOL_MAXIMUM_PEER_ID,
 } from '../protocol/constants.js';
+import { putU16BE, putU32BE } from '../protocol/big-endian.js';
 import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeGreaterEqual, timeLess } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
@@ -33,19 +34,6 @@ const COMMANDS_AT = 8;
 const scratch = sendArena.subarray(0, ASSEMBLY_BYTES);
 const compressScratch = new Uint8Array(PROTOCOL_MAXIMUM_MTU + 64);
 const WINDOW_MASK = (1 << (PEER_FREE_RELIABLE_WINDOWS + 2)) - 1;
-/** Writes a big-endian u16 into the scratch datagram. */
-function put16(at: number, value: number): void {
-  scratch[at] = value >>> 8;
-  scratch[at + 1] = value;
-}
-
-/** Writes a big-endian u32 into the scratch datagram. */
-function put32(at: number, value: number): void {
-  scratch[at] = value >>> 24;
-  scratch[at + 1] = value >>> 16;
-  scratch[at + 2] = value >>> 8;
-  scratch[at + 3] = value;
-}
 
 /** State of the datagram being assembled for one peer. */
 interface Assembly {
@@ -169,12 +157,12 @@ function emitDatagram(host: Host, peer: Peer): void {
   if (hasPeerID) headerFlags |= peer.outgoingSessionID << HEADER_SESSION_SHIFT;
   const headerLength = (asm.sentTime ? 4 : 2) + (host.checksum ? 4 : 0);
   const start = COMMANDS_AT - headerLength;
-  put16(start, (peer.outgoingPeerID | headerFlags) & 0xffff);
-  if (asm.sentTime) put16(start + 2, host.serviceTime & 0xffff);
+  putU16BE(scratch, start, (peer.outgoingPeerID | headerFlags) & 0xffff);
+  if (asm.sentTime) putU16BE(scratch, start + 2, host.serviceTime & 0xffff);
   if (host.checksum) {
     const slot = COMMANDS_AT - 4;
-    put32(slot, hasPeerID ? peer.connectID : 0);
-    put32(slot, crc32(scratch.subarray(start, commandsEnd)) >>> 0);
+    putU32BE(scratch, slot, hasPeerID ? peer.connectID : 0);
+    putU32BE(scratch, slot, crc32(scratch.subarray(start, commandsEnd)) >>> 0);
   }
   // The datagram is lent to the sink in place (it copies what it keeps): the compressed
   // commands replace the plain ones behind the header.
@@ -202,9 +190,9 @@ function sendAcknowledgements(peer: Peer): void {
     const w = asm.write;
     scratch[w] = Command.ACKNOWLEDGE;
     scratch[w + 1] = acks[i]!;
-    put16(w + 2, acks[i + 1]!);
-    put16(w + 4, acks[i + 1]!);
-    put16(w + 6, acks[i + 2]! & 0xffff);
+    putU16BE(scratch, w + 2, acks[i + 1]!);
+    putU16BE(scratch, w + 4, acks[i + 1]!);
+    putU16BE(scratch, w + 6, acks[i + 2]! & 0xffff);
     asm.write = w + 8;
     asm.packetSize += 8;
     asm.commandCount++;
@@ -220,28 +208,28 @@ function writeCommand(cmd: OutgoingCommand): void {
   const number = cmd.command & COMMAND_MASK;
   scratch[w] = cmd.command;
   scratch[w + 1] = cmd.channelID;
-  put16(w + 2, cmd.reliableSequenceNumber);
+  putU16BE(scratch, w + 2, cmd.reliableSequenceNumber);
   let p = w + COMMAND_SIZES[number]!;
   switch (number) {
     case Command.SEND_RELIABLE:
-      put16(w + 4, cmd.fragmentLength);
+      putU16BE(scratch, w + 4, cmd.fragmentLength);
       break;
     case Command.SEND_UNRELIABLE:
-      put16(w + 4, cmd.unreliableSequenceNumber);
-      put16(w + 6, cmd.fragmentLength);
+      putU16BE(scratch, w + 4, cmd.unreliableSequenceNumber);
+      putU16BE(scratch, w + 6, cmd.fragmentLength);
       break;
     case Command.SEND_UNSEQUENCED:
-      put16(w + 4, cmd.unsequencedGroup);
-      put16(w + 6, cmd.fragmentLength);
+      putU16BE(scratch, w + 4, cmd.unsequencedGroup);
+      putU16BE(scratch, w + 6, cmd.fragmentLength);
       break;
     case Command.SEND_FRAGMENT:
     case Command.SEND_UNRELIABLE_FRAGMENT:
-      put16(w + 4, cmd.startSequenceNumber);
-      put16(w + 6, cmd.fragmentLength);
-      put32(w + 8, cmd.fragmentCount);
-      put32(w + 12, cmd.fragmentNumber);
-      put32(w + 16, cmd.totalLength);
-      put32(w + 20, cmd.fragmentOffset);
+      putU16BE(scratch, w + 4, cmd.startSequenceNumber);
+      putU16BE(scratch, w + 6, cmd.fragmentLength);
+      putU32BE(scratch, w + 8, cmd.fragmentCount);
+      putU32BE(scratch, w + 12, cmd.fragmentNumber);
+      putU32BE(scratch, w + 16, cmd.totalLength);
+      putU32BE(scratch, w + 20, cmd.fragmentOffset);
       break;
     default:
       if (cmd.body !== null) scratch.set(cmd.body, w + 4);
