@@ -26,6 +26,11 @@ function formatWords(w0: number, w1: number, w2: number, w3: number): string {
   return wordsToAddress(scratch, 0);
 }
 
+/** A 32-bit hash of four address words (map keys; the entries carry the words to confirm). */
+function hashWords(w0: number, w1: number, w2: number, w3: number): number {
+  return Math.imul(Math.imul(Math.imul(w0 ^ 0x9e3779b9, 31) ^ w1, 31) ^ w2, 31) ^ w3;
+}
+
 /** Interned endpoints, looked up by the numeric form a socket backend reports. */
 export class EndpointTable {
   /** IPv4 (mapped) endpoints by v4 * 65536 + port: exact, no string. */
@@ -36,8 +41,8 @@ export class EndpointTable {
   private readonly words = new AddressWordsCache(MAXIMUM_ENTRIES);
   /**
    * One address string per address, shared by every endpoint (port) of it: comparing two peers'
-   * addresses is then an identity check (the admission of a CONNECT compares its address with
-   * every active peer's, and a burst of clients from one machine had 500 copies of the same text).
+   * addresses is then an identity check (the admission of a CONNECT near a limit compares its
+   * address with every active peer's), and clients of one machine share one text.
    */
   private readonly texts = new Map<number, { words: [number, number, number, number]; text: string }>();
   /** The last IPv4 endpoint looked up (a batch mostly comes from one sender): no key to build. */
@@ -46,7 +51,7 @@ export class EndpointTable {
 
   /** The shared text of an address given as four words. */
   private text(w0: number, w1: number, w2: number, w3: number): string {
-    const hash = Math.imul(Math.imul(Math.imul(w0 ^ 0x9e3779b9, 31) ^ w1, 31) ^ w2, 31) ^ w3;
+    const hash = hashWords(w0, w1, w2, w3);
     const hit = this.texts.get(hash);
     if (hit !== undefined && hit.words[0] === w0 && hit.words[1] === w1 && hit.words[2] === w2 && hit.words[3] === w3) return hit.text;
     if (this.texts.size >= MAXIMUM_ENTRIES) this.texts.clear();
@@ -71,7 +76,7 @@ export class EndpointTable {
       this.lastV4Word = w3;
       return e;
     }
-    const hash = (Math.imul(Math.imul(Math.imul(w0 ^ 0x9e3779b9, 31) ^ w1, 31) ^ w2, 31) ^ w3) * 65536 + port;
+    const hash = hashWords(w0, w1, w2, w3) * 65536 + port;
     const hit = this.v6.get(hash);
     if (hit !== undefined && hit.words[0] === w0 && hit.words[1] === w1 && hit.words[2] === w2 && hit.words[3] === w3) return hit.endpoint;
     if (this.v6.size >= MAXIMUM_ENTRIES) this.v6.clear();
