@@ -6,8 +6,8 @@ import { Host } from '../dist/engine/host.js';
 const N = Number(process.argv[2] ?? 500000);
 const toA = [];
 let toB = [];
-const a = new Host({ peerCount: 1, random: () => 1 }, (d) => toB.push(d));
-const b = new Host({ peerCount: 4095, random: () => 2 }, (d) => toA.push(d));
+const a = new Host({ peerCount: 1, random: () => 1 }, (d, start, end) => toB.push(d.slice(start, end)));
+const b = new Host({ peerCount: 4095, random: () => 2 }, (d, start, end) => toA.push(d.slice(start, end)));
 
 /** Moves datagrams both ways until the hosts have nothing more to say. */
 function pump() {

@@ -79,8 +79,8 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
 
   const addHost = (address: string, port: number, opts: HostOptions): Host => {
     const from = `${address}:${port}`;
-    const h = new Host({ random: () => int(0x100000000) >>> 0, ...opts }, (lent, to, toPort) => {
-      const data = lent.slice(); // the engine lends its scratch buffer
+    const h = new Host({ random: () => int(0x100000000) >>> 0, ...opts }, (lent, start, end, to, toPort) => {
+      const data = lent.slice(start, end); // the engine lends its scratch buffer
       const dest = `${to}:${toPort}`;
       wire.push({ to: dest, data, fromAddress: address, fromPort: port });
       if (recording && dest === SERVER && from !== '10.9.9.9:5000' && recorded.length < 4000) recorded.push({ data, address, port });

@@ -48,8 +48,9 @@ export function admitConnect(host: Host, address: string, port: number, connectI
     // and a slot is free: only a handshake already open for this CONNECT can, found by its
     // endpoint (the scan below, over every active peer, made a burst of n CONNECTs cost n²/2
     // steps: 5-11 ms of a 500-client burst against a fresh server).
-    for (const peer of host.peersAtEndpoint(address, port))
-      if (peer.state !== PeerState.CONNECTING && peer.connectID === connectID) return 'duplicate';
+    const there = host.peersAtEndpoint(address, port);
+    for (let i = 0; i < there.length; i++)
+      if (there[i]!.state !== PeerState.CONNECTING && there[i]!.connectID === connectID) return 'duplicate';
     return 'admit';
   }
   let duplicatePeers = 0;

@@ -52,10 +52,10 @@ const FRAGMENT_CHUNK_POOL = 128;
 const RECEIVE_SLAB_SIZE = 16 * 1024;
 
 /**
- * Where the engine hands the datagrams it wants sent. The bytes are lent for the call (they are
- * the engine's scratch buffer): a sink that keeps them must copy them.
+ * Where the engine hands the datagrams it wants sent: `data[start, end)`. The bytes are lent for
+ * the call (they are the engine's scratch buffer): a sink that keeps them must copy them.
  */
-export type DatagramSink = (data: Uint8Array, address: string, port: number) => void;
+export type DatagramSink = (data: Uint8Array, start: number, end: number, address: string, port: number) => void;
 
 /** What a host reports to its owner. */
 export interface HostEvent {
@@ -477,8 +477,9 @@ export class Host implements SendChunkOwner {
 
   /** Forgets the send marks (called by the send pass once it has visited the peers). */
   clearSendMarks(): void {
-    for (const p of this.sendQueue) this.markedForSend[p.incomingPeerID] = 0;
-    this.sendQueue.length = 0;
+    const queue = this.sendQueue;
+    for (let i = 0; i < queue.length; i++) this.markedForSend[queue[i]!.incomingPeerID] = 0;
+    queue.length = 0;
   }
 
   /** Puts a peer in the dispatch queue (once). */

@@ -56,6 +56,10 @@ function startAssembly(): void {
   asm.continueSending = false;
 }
 
+/** The peers of the send pass under way, reused from pass to pass (a nested pass gets its own). */
+const passPeers: Peer[] = [];
+let passDepth = 0;
+
 /**
  * One send pass (enet_protocol_send_outgoing_commands): for each peer, acks first, then
  * retransmission timeouts (when `checkForTimeouts`), then queued commands, then the ping rule;
@@ -63,19 +67,30 @@ function startAssembly(): void {
  * `only` restricts the pass to the peers the host marked as having something new.
  */
 export function sendOutgoingCommands(host: Host, checkForTimeouts: boolean, only: Peer[] | null): void {
-  const list = only ? only.slice() : host.active.slice();
+  // The peers are copied first: a pass may deactivate some (timeouts) or mark others for send.
+  const source = only ?? host.active;
+  const count = source.length;
+  const list = passDepth === 0 ? passPeers : new Array<Peer>(count);
+  for (let i = 0; i < count; i++) list[i] = source[i]!;
   host.clearSendMarks();
-  let pass = 0;
-  let again = true;
-  while (again) {
-    again = false;
-    for (const peer of list) {
-      if (peer.state === PeerState.DISCONNECTED || peer.state === PeerState.ZOMBIE) continue;
-      if (pass > 0 && !peer.continueSending) continue;
-      peer.continueSending = false;
-      if (sendToPeer(host, peer, checkForTimeouts)) again = true;
+  passDepth++;
+  try {
+    let pass = 0;
+    let again = true;
+    while (again) {
+      again = false;
+      for (let i = 0; i < count; i++) {
+        const peer = list[i]!;
+        if (peer.state === PeerState.DISCONNECTED || peer.state === PeerState.ZOMBIE) continue;
+        if (pass > 0 && !peer.continueSending) continue;
+        peer.continueSending = false;
+        if (sendToPeer(host, peer, checkForTimeouts)) again = true;
+      }
+      pass++;
     }
-    pass++;
+  } finally {
+    passDepth--;
+    if (passDepth === 0) passPeers.fill(undefined as unknown as Peer, 0, count);
   }
 }
 
@@ -171,11 +186,10 @@ function emitDatagram(host: Host, peer: Peer): void {
     scratch.set(compressScratch.subarray(0, compressedSize), COMMANDS_AT);
     end = COMMANDS_AT + compressedSize;
   }
-  const out = scratch.subarray(start, end);
   peer.lastSendTime = host.serviceTime;
-  host.totalSentData += out.length;
+  host.totalSentData += end - start;
   host.totalSentPackets++;
-  host.sink(out, peer.address, peer.port);
+  host.sink(scratch, start, end, peer.address, peer.port);
 }
 
 /** Writes queued acknowledgements, first in the datagram. */

@@ -25,8 +25,12 @@ export function warmUpEngine(): number {
   const wire: Array<{ to: Host; data: Buffer }> = [];
   let id = 0;
   const random = () => ++id;
-  const a: Host = new Host({ peerCount: CONNECTIONS, random }, (data) => wire.push({ to: b, data: Buffer.from(data) }));
-  const b: Host = new Host({ peerCount: CONNECTIONS, random }, (data) => wire.push({ to: a, data: Buffer.from(data) }));
+  const a: Host = new Host({ peerCount: CONNECTIONS, random }, (data, start, end) =>
+    wire.push({ to: b, data: Buffer.from(data.subarray(start, end)) }),
+  );
+  const b: Host = new Host({ peerCount: CONNECTIONS, random }, (data, start, end) =>
+    wire.push({ to: a, data: Buffer.from(data.subarray(start, end)) }),
+  );
   let now = 1;
   /** Services both hosts and carries what they send until neither has anything more to say. */
   const pump = () => {

@@ -1,4 +1,5 @@
 import type { Host } from '../engine/host.js';
+import { ASSEMBLY_BYTES, SEND_BATCH_BYTES, sendArena, sendBatchArea } from '../engine/send-arena.js';
 import {
   type DatagramBatch,
   type DatagramSocket,
@@ -15,10 +16,18 @@ import { EndpointTable } from './endpoint-table.js';
 import type { LinkShaper } from './link-shaper.js';
 import { runInMicrotask } from './microtask.js';
 
-/** Bytes of datagrams gathered before a send batch goes out (it also goes out at every pass end). */
-const SEND_BATCH_BYTES = 256 * 1024;
-/** Datagrams gathered before a send batch goes out. */
+/** Datagrams gathered before a send batch goes out (it also goes out at every pass end, or when full). */
 const SEND_BATCH_DATAGRAMS = 1024;
+
+/**
+ * The send batch of every pipeline in the process: its bytes are the engine's send arena, so an
+ * assembled datagram moves in with copyWithin (no view object per datagram). Lent to one pipeline
+ * at a time: another that needs it first sends what the holder gathered.
+ */
+const sharedBatch: DatagramBatch = { data: sendBatchArea, meta: new Uint32Array(SEND_BATCH_DATAGRAMS * META_WORDS), count: 0 };
+let sharedBatchHolder: DatagramPipeline | null = null;
+let sharedBatchBytes = 0;
+
 /** Bytes an oversized datagram reports: more than ENet accepts, so the engine drops it as oversized. */
 const TRUNCATED_LENGTH = 0x10000;
 
@@ -35,13 +44,6 @@ export class DatagramPipeline {
   private dtls: DtlsLayer | null = null;
   private shaper: LinkShaper | null = null;
   private readonly shaperTimers = new Set<NodeJS.Timeout>();
-  /** The batch being gathered for the socket. */
-  private readonly outgoing: DatagramBatch = {
-    data: new Uint8Array(SEND_BATCH_BYTES),
-    meta: new Uint32Array(SEND_BATCH_DATAGRAMS * META_WORDS),
-    count: 0,
-  };
-  private outgoingBytes = 0;
   private flushQueued = false;
   /** The last receive buffer and its Buffer view (backends reuse one buffer). */
   private receiveData: Uint8Array | null = null;
@@ -76,11 +78,12 @@ export class DatagramPipeline {
     this.shaper = shaper;
   }
 
-  /** The engine's sink: an ENet datagram to `address:port` (lent: whoever keeps it copies it). */
-  readonly output = (data: Uint8Array, address: string, port: number): void => {
-    if (this.dtls !== null) this.dtls.output(data, address, port);
-    else this.send(data, address, port);
-  };
+  /** The engine's sink: the ENet datagram `data[start, end)` to `address:port` (lent: whoever keeps it copies it). */
+  output(data: Uint8Array, start: number, end: number, address: string, port: number): void {
+    if (this.dtls !== null) this.dtls.output(data.subarray(start, end), address, port);
+    else if (this.shaper !== null) this.send(data.subarray(start, end), address, port);
+    else this.enqueue(data, start, end, address, port);
+  }
 
   /** Hands a decrypted ENet datagram to the engine. */
   readonly deliver = (data: Uint8Array, address: string, port: number): void => {
@@ -92,19 +95,19 @@ export class DatagramPipeline {
     if (this.closed) return;
     const shaper = this.shaper;
     if (shaper === null) {
-      this.enqueue(data, address, port);
+      this.enqueue(data, 0, data.length, address, port);
       return;
     }
     // The caller may reuse `data` once this returns: the delayed deliveries share one copy.
     let copy: Uint8Array | null = null;
     for (const delay of shaper.schedule(performance.now(), data.length)) {
-      if (delay <= 0) this.enqueue(data, address, port);
+      if (delay <= 0) this.enqueue(data, 0, data.length, address, port);
       else {
         copy ??= data.slice();
         const kept = copy;
         const timer = setTimeout(() => {
           this.shaperTimers.delete(timer);
-          this.enqueue(kept, address, port);
+          this.enqueue(kept, 0, kept.length, address, port);
           this.flush();
         }, delay);
         this.shaperTimers.add(timer);
@@ -112,20 +115,27 @@ export class DatagramPipeline {
     }
   };
 
-  /** Copies a datagram into the send batch (sending the batch first when it is full). */
-  private enqueue(data: Uint8Array, address: string, port: number): void {
+  /** Copies the datagram `data[start, end)` into the send batch (sending the batch first when it is full). */
+  private enqueue(data: Uint8Array, start: number, end: number, address: string, port: number): void {
     if (this.closed) return;
-    const batch = this.outgoing;
-    if (batch.count === SEND_BATCH_DATAGRAMS || this.outgoingBytes + data.length > batch.data.length) this.flush();
-    if (data.length > batch.data.length) return; // larger than any UDP datagram
+    const length = end - start;
+    if (length > SEND_BATCH_BYTES) return; // larger than any UDP datagram
+    const batch = sharedBatch;
+    if (sharedBatchHolder !== this) {
+      sharedBatchHolder?.flush();
+      sharedBatchHolder = this;
+    }
+    if (batch.count === SEND_BATCH_DATAGRAMS || sharedBatchBytes + length > SEND_BATCH_BYTES) this.flush();
     const m = batch.count * META_WORDS;
     if (!this.endpoints.copyWords(address, batch.meta, m + META_ADDRESS)) return;
-    batch.meta[m + META_OFFSET] = this.outgoingBytes;
-    batch.meta[m + META_LENGTH] = data.length;
+    const at = sharedBatchBytes;
+    batch.meta[m + META_OFFSET] = at;
+    batch.meta[m + META_LENGTH] = length;
     batch.meta[m + META_PORT] = port;
     batch.meta[m + META_FLAGS] = 0;
-    batch.data.set(data, this.outgoingBytes);
-    this.outgoingBytes += data.length;
+    if (data.buffer === sendArena.buffer) sendArena.copyWithin(ASSEMBLY_BYTES + at, data.byteOffset + start, data.byteOffset + end);
+    else sendBatchArea.set(start === 0 && end === data.length ? data : data.subarray(start, end), at);
+    sharedBatchBytes = at + length;
     batch.count++;
     if (!this.flushQueued) {
       // A safety net for datagrams sent outside an engine pass (DTLS timers, socketSend).
@@ -141,11 +151,11 @@ export class DatagramPipeline {
 
   /** Hands the gathered datagrams to the socket. */
   flush(): void {
-    const batch = this.outgoing;
-    if (batch.count === 0) return;
+    const batch = sharedBatch;
+    if (sharedBatchHolder !== this || batch.count === 0) return;
     if (!this.closed) this.socket.send(batch);
     batch.count = 0;
-    this.outgoingBytes = 0;
+    sharedBatchBytes = 0;
   }
 
   /** Runs a received batch through DTLS (when set up) and the engine. */

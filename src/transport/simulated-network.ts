@@ -48,15 +48,19 @@ export class SimulatedNetwork {
   addHost(address: string, port: number, options: HostOptions): SimulatedNode {
     const from = `${address}:${port}`;
     let rnd = port * 2654435761;
-    const host = new Host({ random: () => (rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0), ...options }, (data, toAddress, toPort) => {
-      const to = `${toAddress}:${toPort}`;
-      const delays = this.shaper.schedule(this.now, data.length);
-      if (!this.logDatagrams && delays.length === 0) return;
-      // The engine lends its scratch buffer: one copy, shared by the log and every delivery.
-      const kept = data.slice();
-      if (this.logDatagrams) this.log.push({ at: this.now, from, to, data: kept });
-      for (const d of delays) this.queue.push({ at: this.now + d, seq: this.seq++, data: kept, fromAddress: address, fromPort: port, to });
-    });
+    const host = new Host(
+      { random: () => (rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0), ...options },
+      (data, start, end, toAddress, toPort) => {
+        const to = `${toAddress}:${toPort}`;
+        const delays = this.shaper.schedule(this.now, end - start);
+        if (!this.logDatagrams && delays.length === 0) return;
+        // The engine lends its scratch buffer: one copy, shared by the log and every delivery.
+        const kept = data.slice(start, end);
+        if (this.logDatagrams) this.log.push({ at: this.now, from, to, data: kept });
+        for (const d of delays)
+          this.queue.push({ at: this.now + d, seq: this.seq++, data: kept, fromAddress: address, fromPort: port, to });
+      },
+    );
     host.setTime(this.now);
     const node: SimulatedNode = { host, address, port, events: [] };
     this.nodes.set(from, node);
