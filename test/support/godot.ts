@@ -1,20 +1,50 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT } from './cbuild.js';
 import { OutputWaiters, lineSplitter } from './lines.js';
 
-/** A free UDP port on 127.0.0.1 (bound and released; Godot 3.2 cannot report its own port). */
+/** The lowest port Linux hands out to bind(0) (0 where that cannot be read). */
+function ephemeralPortsStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) ? low : 0;
+  } catch {
+    return 0;
+  }
+}
+const EPHEMERAL_START = ephemeralPortsStart();
+/** The lowest port picked below the ephemeral range. */
+const PICKED_PORTS_START = 10000;
+
+/**
+ * A free UDP port on 127.0.0.1 (bound and released; Godot 3.2 cannot report its own port) for a
+ * peer to bind next. Picked at random below the range the kernel hands out to bind(0), where
+ * Linux has one: another test's socket cannot take it between this probe and the peer's bind.
+ */
 export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = s.address().port;
-  s.close();
-  return port;
+  for (let attempt = 1; attempt <= 25; attempt++) {
+    const below = EPHEMERAL_START - PICKED_PORTS_START;
+    const port = below > 1000 && attempt <= 20 ? PICKED_PORTS_START + Math.floor(Math.random() * below) : 0;
+    const s = dgram.createSocket('udp4');
+    try {
+      s.bind(port, '127.0.0.1');
+      await once(s, 'listening');
+      const bound = s.address().port;
+      s.close();
+      return bound;
+    } catch (error) {
+      // Taken: another one (the socket that failed to bind is closed, if it needs it).
+      try {
+        s.close();
+      } catch {}
+      if (attempt === 25) throw error;
+    }
+  }
+  throw new Error('unreachable');
 }
 
 /** The folder of the headless Godot 4.3 peer beside the checkout (../shared/peers/godot4). */
