@@ -478,8 +478,7 @@ export class Host implements SendChunkOwner {
   /** Forgets the send marks (called by the send pass once it has visited the peers). */
   clearSendMarks(): void {
     const queue = this.sendQueue;
-    for (let i = 0; i < queue.length; i++) this.markedForSend[queue[i]!.incomingPeerID] = 0;
-    queue.length = 0;
+    for (let peer = queue.pop(); peer !== undefined; peer = queue.pop()) this.markedForSend[peer.incomingPeerID] = 0;
   }
 
   /** Puts a peer in the dispatch queue (once). */

@@ -22,6 +22,7 @@ import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeGreaterEqual, timeLess } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
 import { heldByWindow, type OutgoingCommand } from './commands.js';
+import { emptyArray } from './empty-array.js';
 import { insertBefore, unlink, type ListNode } from './list.js';
 import { ASSEMBLY_BYTES, sendArena } from './send-arena.js';
 import type { Host } from './host.js';
@@ -212,7 +213,7 @@ function sendAcknowledgements(peer: Peer): void {
     asm.commandCount++;
     if (acks[i + 3] === Command.DISCONNECT) peer.dispatchState(PeerState.ZOMBIE);
   }
-  if (i >= acks.length) acks.length = 0;
+  if (i >= acks.length) emptyArray(acks);
   else acks.splice(0, i);
 }
 
