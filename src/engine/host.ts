@@ -16,6 +16,7 @@ import {
 import { timeDifference } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
 import type { Compressor } from '../compress/compressor.js';
+import { AcknowledgementArrays } from './acknowledgement-arrays.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { Peer, REASSEMBLY_CHUNK } from './peer.js';
 import { RingQueue } from './ring-queue.js';
@@ -187,6 +188,8 @@ export class Host implements SendChunkOwner {
   private readonly dispatchQueue = new RingQueue<Peer>();
   /** Incoming commands handed out to the application, kept for reuse. */
   private readonly incomingPool: IncomingCommand[] = [];
+  /** Acknowledgement queues lent to peers while they have acknowledgements pending. */
+  readonly acknowledgementArrays = new AcknowledgementArrays();
   /** Outgoing commands sent (unreliable) or acknowledged (reliable), kept for reuse. */
   private readonly outgoingPool: OutgoingCommand[] = [];
   /** The chunks small packets are copied into when queued, reused once sent or acknowledged. */

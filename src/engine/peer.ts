@@ -26,6 +26,7 @@ import {
   SYSTEM_CHANNEL,
 } from '../protocol/constants.js';
 import { PeerState } from '../protocol/peer-state.js';
+import { NO_ACKNOWLEDGEMENTS } from './acknowledgement-arrays.js';
 import { Channel } from './channel.js';
 import { heldByWindow, type IncomingCommand, type OutgoingCommand } from './commands.js';
 import { List, insertBefore, moveRange, unlink, type ListNode } from './list.js';
@@ -181,8 +182,11 @@ export class Peer implements SendChunkOwner {
   windowSize = PROTOCOL_MAXIMUM_WINDOW_SIZE;
   reliableDataInTransit = 0;
   outgoingReliableSequenceNumber = 0;
-  /** Pending acknowledgements, four numbers each: channel, seq, sentTime, command number. */
-  acknowledgements: number[] = [];
+  /**
+   * Pending acknowledgements, four numbers each: channel, seq, sentTime, command number; the
+   * shared NO_ACKNOWLEDGEMENTS while there are none (an array is lent by the host's pool).
+   */
+  acknowledgements: number[] = NO_ACKNOWLEDGEMENTS;
   readonly sentReliableCommands = new List<OutgoingCommand>();
   /** The chunk this peer's small reliable packets are copied into now (see send-chunks.ts). */
   sendChunk: SendChunk | null = null;
@@ -287,7 +291,8 @@ export class Peer implements SendChunkOwner {
   /** Drops every queued command in both directions and the channels. */
   resetQueues(): void {
     this.host.unqueueDispatch(this);
-    this.acknowledgements.length = 0;
+    this.host.acknowledgementArrays.give(this.acknowledgements);
+    this.acknowledgements = NO_ACKNOWLEDGEMENTS;
     this.sentReliableCommands.clear();
     this.outgoingCommands.clear();
     this.outgoingUnwindowed = 0;

@@ -29,6 +29,7 @@ import {
 import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeLess } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
+import { NO_ACKNOWLEDGEMENTS } from './acknowledgement-arrays.js';
 import type { IncomingCommand } from './commands.js';
 import { DISCARDED, holdsReliable, isSequence, seekReliable, seekUnreliable, type Peer } from './peer.js';
 import { clampWindow, type Host } from './host.js';
@@ -290,7 +291,9 @@ function queueAcknowledgement(peer: Peer, channelID: number, seq: number, sentTi
       return;
   }
   peer.outgoingDataTotal += 8;
-  peer.acknowledgements.push(channelID, seq, sentTime, commandNumber);
+  let acks = peer.acknowledgements;
+  if (acks === NO_ACKNOWLEDGEMENTS) acks = peer.acknowledgements = peer.host.acknowledgementArrays.take();
+  acks.push(channelID, seq, sentTime, commandNumber);
 }
 
 function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, channelID: number): number {

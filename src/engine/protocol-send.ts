@@ -22,7 +22,7 @@ import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeGreaterEqual, timeLess } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
 import { heldByWindow, type OutgoingCommand } from './commands.js';
-import { emptyArray } from './empty-array.js';
+import { NO_ACKNOWLEDGEMENTS } from './acknowledgement-arrays.js';
 import { insertBefore, unlink, type ListNode } from './list.js';
 import { ASSEMBLY_BYTES, sendArena } from './send-arena.js';
 import type { Host } from './host.js';
@@ -213,8 +213,11 @@ function sendAcknowledgements(peer: Peer): void {
     asm.commandCount++;
     if (acks[i + 3] === Command.DISCONNECT) peer.dispatchState(PeerState.ZOMBIE);
   }
-  if (i >= acks.length) emptyArray(acks);
-  else acks.splice(0, i);
+  if (i < acks.length) acks.splice(0, i);
+  else {
+    peer.host.acknowledgementArrays.give(acks);
+    peer.acknowledgements = NO_ACKNOWLEDGEMENTS;
+  }
 }
 
 /** Writes one command (header, fixed fields, payload) at the current write offset. */
