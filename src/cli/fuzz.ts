@@ -12,6 +12,7 @@ import { Host, type HostOptions } from '../engine/host.js';
 import type { Compressor } from '../compress/compressor.js';
 import { mulberry32 } from '../transport/link-shaper.js';
 import { PeerState } from '../api/enums.js';
+import { putU32BE } from '../protocol/big-endian.js';
 import { crc32 } from '../protocol/crc32.js';
 import { createCompressor } from '../compress/registry.js';
 import { runDtlsFuzz } from './fuzz-dtls.js';
@@ -167,7 +168,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     }
     if (n % 500 === 0 && legitPeer.state === PeerState.CONNECTED) {
       const msg = new Uint8Array(32);
-      new DataView(msg.buffer).setUint32(0, legitSent);
+      putU32BE(msg, 0, legitSent);
       if (legitPeer.send(legitSent % 4, msg, 1)) legitSent++;
     }
     if ((n & 0x3ff) === 0) for (const a of attackers) if (a.peerAt(0).state === PeerState.DISCONNECTED) connect(a, 3);
@@ -297,7 +298,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     }
     const out = new Uint8Array(hs + cs + body.length);
     out.set(header);
-    if (cs) new DataView(out.buffer).setUint32(hs, crc >>> 0);
+    if (cs) putU32BE(out, hs, crc >>> 0);
     out.set(body, hs + cs);
     return out;
   }
