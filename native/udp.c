@@ -826,7 +826,6 @@ static napi_value js_broadcast_enabled(napi_env env, napi_callback_info info) {
 
 /* ---------- large buffers ---------- */
 
-#define HUGE_PAGE (2u << 20)
 #define LARGE_MAX (1u << 30)
 
 /* The mapping behind one large ArrayBuffer: unmapped by whichever of the ArrayBuffer's finalizer
@@ -855,10 +854,12 @@ static void *populate_mapping(void *arg) {
 static void finalize_large(napi_env env, void *data, void *hint) { release_mapping(hint); }
 
 /*
- * An ArrayBuffer of `size` zeroed bytes in a mapping of its own, 2 MiB-aligned and advised
- * MADV_HUGEPAGE, that a detached thread faults in while the caller goes on: in this VM a fresh
- * page costs ~12 us when first written, 25 ms for an 8 MiB packet filled fragment by fragment on
- * the main thread. Unmapped when the ArrayBuffer is collected. Null when the mapping fails.
+ * An ArrayBuffer of `size` zeroed bytes in a mapping of its own that a detached thread faults in
+ * while the caller goes on: in this VM a fresh page costs ~12 us when first written, 25 ms for an
+ * 8 MiB packet filled fragment by fragment on the main thread. Small pages: a transparent huge
+ * page stalled the first write into it for 5-12 ms in about one transfer in four (B3, 8 MiB),
+ * small pages never over 0.6 ms. Unmapped when the ArrayBuffer is collected. Null when the
+ * mapping fails.
  */
 static napi_value js_allocate_large(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -869,16 +870,11 @@ static napi_value js_allocate_large(napi_env env, napi_callback_info info) {
       requested != (double)(size_t)requested)
     return throw_type(env, "allocateLarge(size: an integer from 1 to 2^30)");
   size_t size = (size_t)requested;
-  size_t length = (size + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+  size_t length = size; /* mmap and munmap round it up to whole pages */
   napi_get_null(env, &result);
-  uint8_t *raw = mmap(NULL, length + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return result;
-  /* Keep the 2 MiB-aligned part, give back what lies before and after it. */
-  uint8_t *start = (uint8_t *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-  if (start > raw) munmap(raw, (size_t)(start - raw));
-  size_t after = (size_t)((raw + length + HUGE_PAGE) - (start + length));
-  if (after > 0) munmap(start + length, after);
-  madvise(start, length, MADV_HUGEPAGE); /* refused where THP is off: 4 KiB pages then */
+  uint8_t *start = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (start == MAP_FAILED) return result;
+  madvise(start, length, MADV_NOHUGEPAGE); /* where THP is "always" */
   large_mapping *m = malloc(sizeof *m);
   if (m == NULL) {
     munmap(start, length);
