@@ -58,9 +58,8 @@ export interface NativeUdpAddon {
   /** Reads SO_BROADCAST of any socket descriptor of this process. */
   broadcastEnabled(fd: number): boolean;
   /**
-   * `size` zeroed bytes (an integer from 1 to 2^30) in a mapping of their own, in transparent huge
-   * pages where the kernel allows them and faulted in by a background thread; unmapped when
-   * collected. Null when the mapping fails.
+   * `size` zeroed bytes (an integer from 1 to 2^30) in a mapping of their own, in small pages
+   * faulted in by a background thread; unmapped when collected. Null when the mapping fails.
    */
   allocateLarge(size: number): ArrayBuffer | null;
 }
