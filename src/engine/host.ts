@@ -37,8 +37,12 @@ function endpointKey(address: string, port: number): string {
 
 /** Incoming commands kept for reuse at most (a 64-datagram batch of small packets can hold over 1000). */
 const INCOMING_POOL_SIZE = 4096;
-/** Outgoing commands kept for reuse at most. */
-const OUTGOING_POOL_SIZE = 1024;
+/**
+ * Outgoing commands kept for reuse at most (~1.3 MB): as many as the fragments of an 11 MiB
+ * packet at the default MTU, so a large packet's commands are reused rather than new objects
+ * that live until acknowledged and are copied by every scavenge meanwhile.
+ */
+const OUTGOING_POOL_SIZE = 8192;
 /** Reassembly chunks a host keeps for reuse at most (4 MiB). */
 const REASSEMBLY_CHUNK_POOL = 64;
 /** Send chunks a host keeps for reuse at most (a megabyte). */

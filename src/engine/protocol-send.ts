@@ -213,8 +213,11 @@ function sendAcknowledgements(peer: Peer): void {
     asm.commandCount++;
     if (acks[i + 3] === Command.DISCONNECT) peer.dispatchState(PeerState.ZOMBIE);
   }
-  if (i < acks.length) acks.splice(0, i);
-  else {
+  if (i < acks.length) {
+    // The rest moves to the front in place (splice would also build an array of what it removes).
+    acks.copyWithin(0, i);
+    acks.length -= i;
+  } else {
     peer.host.acknowledgementArrays.give(acks);
     peer.acknowledgements = NO_ACKNOWLEDGEMENTS;
   }
