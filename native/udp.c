@@ -61,6 +61,12 @@
 
 #define RECV_SLOTS_MAX 64      /* datagrams per recvmmsg call */
 #define RECV_CALLS_PER_WAKE 16 /* recvmmsg calls per readiness event */
+/* Datagrams the first recvmmsg of a wake-up reads, unless the previous wake-up left a backlog.
+   The engine acknowledges a batch before the application sees it: a window read 16 first has
+   those acknowledged while the rest is read, so the sender refills it meanwhile, as a C receiver
+   reading one datagram at a time lets it. B3 (8 MiB, 30 transfers per pair, 4 pairs): median
+   19.7-26.0 ms reading all at once, 15.5-18.5 ms so; 8 or 32 first did less. */
+#define RECV_FIRST_SLOTS 16
 #define SEND_MSGS 64           /* mmsghdr per sendmmsg call */
 #define SEND_IOVS 1024         /* datagrams per sendmmsg call (GSO messages carry several) */
 #define GSO_MAX_SEGMENTS 64
@@ -99,6 +105,7 @@ typedef struct {
   int refs; /* the JS handle and the open socket each hold one */
   int gso_enabled;
   int gro_enabled;
+  int backlogged; /* the last wake-up stopped at RECV_CALLS_PER_WAKE full batches */
   int poll_events;
   uv_poll_t poll;
   napi_ref callback;
@@ -459,6 +466,7 @@ static void receive_batches(udp_socket *s) {
   napi_get_reference_value(env, s->resource, &resource);
   napi_get_reference_value(env, s->callback, &callback);
   napi_get_undefined(env, &undefined);
+  int full_batches = 0;
   for (int calls = 0; calls < RECV_CALLS_PER_WAKE && !s->closing; calls++) {
     for (uint32_t k = 0; k < s->slots; k++) {
       s->recv_msgs[k].msg_hdr.msg_namelen = sizeof(addr_any);
@@ -468,7 +476,8 @@ static void receive_batches(udp_socket *s) {
         s->recv_msgs[k].msg_hdr.msg_controllen = sizeof s->recv_control[k].buf;
       }
     }
-    int n = recvmmsg(s->fd, s->recv_msgs, s->slots, MSG_DONTWAIT, NULL);
+    uint32_t want = calls == 0 && !s->backlogged && s->slots > RECV_FIRST_SLOTS ? RECV_FIRST_SLOTS : s->slots;
+    int n = recvmmsg(s->fd, s->recv_msgs, want, MSG_DONTWAIT, NULL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EBADF) break;
       s->receive_errors++;
@@ -509,8 +518,10 @@ static void receive_batches(udp_socket *s) {
     }
     napi_close_callback_scope(env, callback_scope);
     if (status == napi_pending_exception) break;
-    if ((uint32_t)n < s->slots) break; /* short batch: the queue is empty */
+    if ((uint32_t)n < want) break; /* short batch: the queue is empty */
+    full_batches++;
   }
+  s->backlogged = full_batches == RECV_CALLS_PER_WAKE;
   napi_close_handle_scope(env, handle_scope);
 }
 
