@@ -27,6 +27,11 @@ func _init():
 	main.name = "Main"
 	main.set_script(script)
 	root.call_deferred("add_child", main)
+	# Deferred calls run in order: /root/Main is in the tree before the first packet can arrive
+	# (an RPC to it in the first frame found no node otherwise).
+	call_deferred("_start")
+
+func _start():
 	var peer = NetworkedMultiplayerENet.new()
 	var err
 	if opt["role"] == "server":
