@@ -58,8 +58,9 @@ export class HostDriver {
 
   private readonly afterBatch = (count: number): void => {
     if (count > 1 || this.ackAtOnce) {
-      // A burst: its acks leave now, before the application works through its events, so the
-      // senders' round-trip estimates (and their throttles) see the network, not our backlog.
+      // A burst (or, on the native backend, any batch): its acks leave now, before the
+      // application works through its events, so the senders' round-trip estimates (and their
+      // throttles) see the network, not our backlog.
       this.host.flushMarked();
       this.pipeline.flush();
     }

@@ -53,8 +53,8 @@ for (const mode of MODES) {
       while (Date.now() < end && !(reliableBack === sizes.length * 3 && unreliableBack >= 1)) {
         // After the reliable phase, an unsequenced packet every 50 ms until some come back: ENet
         // drops unreliable data while a sender's throttle is down after bulk traffic, and the
-        // throttle climbs back only with later round trips (once, 60 packets over 3 s after a
-        // full test-suite run's load all went, so the sending goes on until the deadline).
+        // throttle climbs back only with later round trips (once, under a whole suite's load, all
+        // of 60 packets sent over 3 s were dropped), so the sending goes on until the deadline.
         if (reliableBack === sizes.length * 3 && Date.now() >= nextUnreliable) {
           nextUnreliable = Date.now() + 50;
           peer.send(2, framed(id, 1, content(100 + unreliableSent++, 40)), ENetPacketPeer.FLAG_UNSEQUENCED);
