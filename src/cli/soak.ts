@@ -170,10 +170,11 @@ async function clientSession(
     else {
       await until(() => false, lifetimeMs);
       if (!vanish) {
-        if (!(await until(() => echoed === sent, 20000)) && !disconnected) broken = `${sent - echoed} echoes missing`;
+        const allEchoed = await until(() => echoed === sent, 20000);
         // A peer already disconnected (a timeout on the lossy link) has nothing left to disconnect.
-        if (disconnected) broken = echoed === sent ? 'disconnected before leaving' : 'disconnected early';
+        if (disconnected) broken = allEchoed ? 'disconnected before leaving' : 'disconnected early';
         else {
+          if (!allEchoed) broken = `${sent - echoed} echoes missing`;
           peer.peerDisconnect(0);
           // A lost acknowledgement of the DISCONNECT leaves it to the peer timeout (as in ENet): up to 15 s here.
           if (!broken && !(await until(() => disconnected, 20000))) broken = 'no DISCONNECT event within 20 s';

@@ -288,11 +288,16 @@ export class Peer implements SendChunkOwner {
 
   // ---------------------------------------------------------------- queues
 
+  /** Gives the acknowledgement queue back to the host's pool (none pending, or dropped). */
+  releaseAcknowledgements(): void {
+    this.host.acknowledgementArrays.give(this.acknowledgements);
+    this.acknowledgements = NO_ACKNOWLEDGEMENTS;
+  }
+
   /** Drops every queued command in both directions and the channels. */
   resetQueues(): void {
     this.host.unqueueDispatch(this);
-    this.host.acknowledgementArrays.give(this.acknowledgements);
-    this.acknowledgements = NO_ACKNOWLEDGEMENTS;
+    this.releaseAcknowledgements();
     this.sentReliableCommands.clear();
     this.outgoingCommands.clear();
     this.outgoingUnwindowed = 0;

@@ -22,7 +22,6 @@ import { crc32 } from '../protocol/crc32.js';
 import { timeDifference, timeGreaterEqual, timeLess } from '../protocol/time.js';
 import { PeerState } from '../protocol/peer-state.js';
 import { heldByWindow, type OutgoingCommand } from './commands.js';
-import { NO_ACKNOWLEDGEMENTS } from './acknowledgement-arrays.js';
 import { insertBefore, unlink, type ListNode } from './list.js';
 import { ASSEMBLY_BYTES, sendArena } from './send-arena.js';
 import type { Host } from './host.js';
@@ -217,10 +216,7 @@ function sendAcknowledgements(peer: Peer): void {
     // The rest moves to the front in place (splice would also build an array of what it removes).
     acks.copyWithin(0, i);
     acks.length -= i;
-  } else {
-    peer.host.acknowledgementArrays.give(acks);
-    peer.acknowledgements = NO_ACKNOWLEDGEMENTS;
-  }
+  } else peer.releaseAcknowledgements();
 }
 
 /** Writes one command (header, fixed fields, payload) at the current write offset. */
