@@ -331,7 +331,9 @@ export class ENetPacketPeer {
   /** Sets how often an idle connection is pinged (ms); 0 restores the default of 500. */
   pingInterval(pingIntervalMs: number): void {
     requireUint32('pingInterval', pingIntervalMs);
-    this.active('pingInterval()').pingInterval = pingIntervalMs || PEER_PING_INTERVAL;
+    const peer = this.active('pingInterval()');
+    peer.pingInterval = pingIntervalMs || PEER_PING_INTERVAL;
+    peer.host.touchTimeout(peer);
   }
 
   /**

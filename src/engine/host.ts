@@ -208,6 +208,8 @@ export class Host implements SendChunkOwner {
   private receiveSlabUsed = 0;
   /** Peers with something new to send since the last pass. */
   private readonly sendQueue: Peer[] = [];
+  /** Peers whose next deadline may have moved since the last nextTimeout call (each once). */
+  private readonly touched: Peer[] = [];
   private readonly markedForSend: Uint8Array;
   /** The peers not DISCONNECTED, in no particular order (each knows its place: `activeIndex`). */
   readonly active: Peer[] = [];
@@ -567,28 +569,65 @@ export class Host implements SendChunkOwner {
 
   /**
    * Milliseconds from the current service time until the engine next needs a service pass
-   * (retransmission, ping, bandwidth throttle), or -1 when nothing is pending.
+   * (retransmission, ping, bandwidth throttle), or -1 when nothing is pending. Looks at every
+   * active peer; {@link nextTimeoutOfTouched} looks only at those whose deadline may have moved.
    */
   nextTimeout(): number {
-    const now = this.serviceTime;
+    this.clearTouched();
     const active = this.active;
-    let best = -1;
+    let best = this.throttleTimeout();
     for (let i = 0; i < active.length; i++) {
-      const p = active[i]!;
-      if (p.state === PeerState.ZOMBIE) continue;
-      let due: number;
-      if (!p.sentReliableCommands.isEmpty()) due = p.nextTimeout;
-      else if (p.state === PeerState.CONNECTED) due = p.lastReceiveTime + p.pingInterval;
-      else continue;
-      const d = ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
-      if (best < 0 || d < best) best = d;
-    }
-    if (this.connectedPeers > 0) {
-      const due = this.bandwidthThrottleEpoch + HOST_BANDWIDTH_THROTTLE_INTERVAL;
-      const d = ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
-      if (best < 0 || d < best) best = d;
+      const d = this.peerTimeout(active[i]!);
+      if (d >= 0 && (best < 0 || d < best)) best = d;
     }
     return best;
+  }
+
+  /**
+   * As {@link nextTimeout}, over the peers whose deadline may have moved since the last call of
+   * either (they sent a reliable command or had one acknowledged, or their ping interval was
+   * set): O(those peers), for a caller whose timer already covers everyone else's deadline.
+   */
+  nextTimeoutOfTouched(): number {
+    const touched = this.touched;
+    let best = this.throttleTimeout();
+    for (let peer = touched.pop(); peer !== undefined; peer = touched.pop()) {
+      peer.timeoutTouched = false;
+      const d = this.peerTimeout(peer);
+      if (d >= 0 && (best < 0 || d < best)) best = d;
+    }
+    return best;
+  }
+
+  /** Notes that `peer`'s next deadline may have moved (see {@link nextTimeoutOfTouched}). */
+  touchTimeout(peer: Peer): void {
+    if (peer.timeoutTouched) return;
+    peer.timeoutTouched = true;
+    this.touched.push(peer);
+  }
+
+  private clearTouched(): void {
+    const touched = this.touched;
+    for (let peer = touched.pop(); peer !== undefined; peer = touched.pop()) peer.timeoutTouched = false;
+  }
+
+  /** Milliseconds until `peer` needs a pass (retransmission or ping), or -1. */
+  private peerTimeout(p: Peer): number {
+    let due: number;
+    if (p.activeIndex < 0 || p.state === PeerState.ZOMBIE) return -1;
+    if (!p.sentReliableCommands.isEmpty()) due = p.nextTimeout;
+    else if (p.state === PeerState.CONNECTED) due = p.lastReceiveTime + p.pingInterval;
+    else return -1;
+    const now = this.serviceTime;
+    return ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
+  }
+
+  /** Milliseconds until the bandwidth throttle is due, or -1 with no connected peer. */
+  private throttleTimeout(): number {
+    if (this.connectedPeers === 0) return -1;
+    const due = this.bandwidthThrottleEpoch + HOST_BANDWIDTH_THROTTLE_INTERVAL;
+    const now = this.serviceTime;
+    return ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
   }
 
   /** Counts a dropped datagram and tells the listener. */

@@ -194,6 +194,8 @@ export class Peer implements SendChunkOwner {
   readonly dispatchedCommands = new List<IncomingCommand>();
   /** Set while the peer sits in the host's dispatch queue. */
   needsDispatch = false;
+  /** In the host's list of peers whose next deadline may have moved. */
+  timeoutTouched = false;
   /** A CONNECT event is owed to the application. */
   connectEventPending = false;
   /**

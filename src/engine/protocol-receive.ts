@@ -337,6 +337,7 @@ function handleAcknowledge(host: Host, peer: Peer, data: Buffer, at: number, cha
   }
   peer.lastReceiveTime = Math.max(serviceTime, 1);
   peer.earliestTimeout = 0;
+  host.touchTimeout(peer);
   const receivedReliableSequenceNumber = readU16BE(data, at + 4);
   const commandNumber = removeSentReliableCommand(peer, receivedReliableSequenceNumber, channelID);
   switch (peer.state) {

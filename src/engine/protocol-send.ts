@@ -334,7 +334,10 @@ function checkOutgoingCommands(host: Host, peer: Peer): boolean {
       if (cmd.packet === null) peer.outgoingUnwindowed--;
       cmd.sendAttempts++;
       if (cmd.roundTripTimeout === 0) cmd.roundTripTimeout = peer.roundTripTime + 4 * peer.roundTripTimeVariance;
-      if (peer.sentReliableCommands.isEmpty()) peer.nextTimeout = (host.serviceTime + cmd.roundTripTimeout) >>> 0;
+      if (peer.sentReliableCommands.isEmpty()) {
+        peer.nextTimeout = (host.serviceTime + cmd.roundTripTimeout) >>> 0;
+        host.touchTimeout(peer);
+      }
       unlink(cmd);
       peer.sentReliableCommands.pushBack(cmd);
       cmd.sentTime = host.serviceTime;
@@ -463,5 +466,6 @@ export function removeSentReliableCommand(peer: Peer, seq: number, channelID: nu
   peer.host.releaseOutgoingCommand(found);
   const head = peer.sentReliableCommands.first();
   if (head) peer.nextTimeout = (head.sentTime + head.roundTripTimeout) >>> 0;
+  peer.host.touchTimeout(peer);
   return commandNumber;
 }

@@ -141,9 +141,13 @@ export class HostDriver {
     this.armTimer();
   }
 
-  /** Aims the timer at the engine's next timeout. */
+  /**
+   * Aims the timer at the engine's next timeout. While it is armed it already covers every
+   * deadline but those that moved since, so only the peers that moved are looked at (a wake-up
+   * costs O(its peers), not O(every peer)); once it has gone off, all are.
+   */
   armTimer(): void {
-    const wait = this.host.nextTimeout();
+    const wait = this.timer.armed ? this.host.nextTimeoutOfTouched() : this.host.nextTimeout();
     if (wait < 0) return;
     const delay = Math.max(wait, 1);
     this.timer.arm(performance.now() + delay, delay, 0.5);
