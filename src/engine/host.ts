@@ -618,16 +618,18 @@ export class Host implements SendChunkOwner {
     if (!p.sentReliableCommands.isEmpty()) due = p.nextTimeout;
     else if (p.state === PeerState.CONNECTED) due = p.lastReceiveTime + p.pingInterval;
     else return -1;
-    const now = this.serviceTime;
-    return ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
+    return this.untilDue(due);
   }
 
   /** Milliseconds until the bandwidth throttle is due, or -1 with no connected peer. */
   private throttleTimeout(): number {
     if (this.connectedPeers === 0) return -1;
-    const due = this.bandwidthThrottleEpoch + HOST_BANDWIDTH_THROTTLE_INTERVAL;
-    const now = this.serviceTime;
-    return ((due - now) | 0) < 0 ? 0 : (due - now) >>> 0;
+    return this.untilDue(this.bandwidthThrottleEpoch + HOST_BANDWIDTH_THROTTLE_INTERVAL);
+  }
+
+  /** Milliseconds from the service time until the u32 timestamp `due` (0 once it has passed). */
+  private untilDue(due: number): number {
+    return Math.max((due - this.serviceTime) | 0, 0);
   }
 
   /** Counts a dropped datagram and tells the listener. */
