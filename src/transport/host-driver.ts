@@ -31,11 +31,9 @@ export class HostDriver {
   private flushScheduled = false;
   /** A batch was answered right away in this event-loop turn; the rest waits for its end. */
   private turnOpen = false;
-  /** afterReactions is queued and has not run yet. */
+  /** A reaction flush is on its way (afterReactions or reactionFlush has yet to run). */
   private reactionsQueued = false;
   private closed = false;
-  /** A reaction flush is queued (afterReactions or reactionFlush has yet to run). */
-  private reactionPending = false;
   /**
    * The backend hands what one wake-up reads as one batch (native), so the reaction flush ends
    * the turn: no setImmediate pass per wake-up. node:dgram hands each datagram alone, one
@@ -71,11 +69,10 @@ export class HostDriver {
       this.onReady();
       if (!this.reactionsQueued) {
         this.reactionsQueued = true;
-        this.reactionPending = true;
         runInMicrotask(this.afterReactions);
       }
     }
-    if (!(this.batchPerWakeUp && this.reactionPending)) this.scheduleFlush();
+    if (!(this.batchPerWakeUp && this.reactionsQueued)) this.scheduleFlush();
     if (this.receiveListeners.size > 0) for (const l of this.receiveListeners) l();
   };
 
@@ -85,12 +82,11 @@ export class HostDriver {
    * awaits deep, so what it sends at once shares a datagram with our acks.
    */
   private readonly afterReactions = (): void => {
-    this.reactionsQueued = false;
     process.nextTick(this.reactionFlush);
   };
 
   private readonly reactionFlush = (): void => {
-    this.reactionPending = false;
+    this.reactionsQueued = false;
     if (this.closed) return;
     this.host.setTime(engineClock());
     this.host.flushMarked();
@@ -120,7 +116,7 @@ export class HostDriver {
   /** Sends what is queued at the end of this event-loop turn. */
   scheduleFlush(): void {
     // A queued reaction flush sends it (on a backend with a batch per wake-up, the turn's end).
-    if (this.flushScheduled || (this.batchPerWakeUp && this.reactionPending)) return;
+    if (this.flushScheduled || (this.batchPerWakeUp && this.reactionsQueued)) return;
     this.flushScheduled = true;
     setImmediate(this.endOfTurn);
   }
