@@ -79,6 +79,8 @@ export class IncomingCommand implements ListNode {
   packet: Uint8Array;
   /** Length of the whole packet (the fragments' totalLength). */
   totalLength: number;
+  /** Where the packet is in the host's lend area (then `packet` is empty), or -1. */
+  lent = -1;
   /** Fragments received so far and their offsets (fragmented packets, until complete). */
   pieces: Uint8Array[] | null = null;
   pieceOffsets: number[] | null = null;
@@ -113,6 +115,7 @@ export class IncomingCommand implements ListNode {
     this.fragments = null;
     this.packet = packet;
     this.totalLength = totalLength;
+    this.lent = -1;
     this.pieces = null;
     this.pieceOffsets = null;
     this.chunk = null;

@@ -55,6 +55,11 @@ const FRAGMENT_CHUNK_POOL = 128;
  * application holds at most this much memory.
  */
 const RECEIVE_SLAB_SIZE = 16 * 1024;
+/**
+ * Bytes of the lend area a host allocates itself (see {@link Host.lend}): a 64-datagram batch of
+ * small packets fits.
+ */
+export const LEND_AREA_SIZE = 128 * 1024;
 
 /**
  * Where the engine hands the datagrams it wants sent: `data[start, end)`. The bytes are lent for
@@ -69,7 +74,15 @@ export interface HostEvent {
   /** Connect / disconnect data. */
   data: number;
   channelID: number;
+  /** The packet's bytes, or null when it is lent (`lent` ≥ 0). */
   packet: Uint8Array | null;
+  /**
+   * Where a lent packet's bytes start in {@link Host.lendArea}, or -1. A lent packet must be
+   * given back ({@link Host.giveBackLent}) once, when the application is done with it.
+   */
+  lent: number;
+  /** The packet's length in bytes. */
+  packetLength: number;
   packetFlags: number;
 }
 
@@ -109,6 +122,12 @@ export interface HostOptions {
    * Uint8Array(size)`. The transport passes one that prepares the memory off the main thread.
    */
   allocateLarge?: (size: number) => Uint8Array;
+  /**
+   * Where the host stores the packets it lends ({@link Host.lend}); default: LEND_AREA_SIZE bytes
+   * of its own, allocated on the first lend. The transport passes spare room of its receive
+   * buffer: a packet is then copied within one ArrayBuffer, the cheapest copy there is.
+   */
+  lendArea?: Uint8Array;
 }
 
 /**
@@ -186,6 +205,8 @@ export class Host implements SendChunkOwner {
     data: 0,
     channelID: 0,
     packet: null,
+    lent: -1,
+    packetLength: 0,
     packetFlags: 0,
   };
   /** Peers with an event to deliver, each once while its needsDispatch is set (stale entries are skipped). */
@@ -206,6 +227,19 @@ export class Host implements SendChunkOwner {
   private readonly reassemblyChunkPool: Uint8Array[] = [];
   private receiveSlab = new Uint8Array(RECEIVE_SLAB_SIZE);
   private receiveSlabUsed = 0;
+  /**
+   * When set, small packets that arrive in order are lent (copied into the lend area) rather
+   * than given bytes of their own. The owner sets it once the application takes packets without
+   * copies of their own.
+   */
+  lendPackets = false;
+  private lendStorage: Uint8Array | null;
+  /** The source of the last lend, and a view of the whole ArrayBuffer of the lend area when that source shares it (else null). */
+  private lendSource: Uint8Array | null = null;
+  private lendBuffer: Uint8Array | null = null;
+  private lendUsed = 0;
+  /** Packets lent and not yet given back; the area is reused from its start once this is 0. */
+  private lentPackets = 0;
   /** Peers with something new to send since the last pass. */
   private readonly sendQueue: Peer[] = [];
   /** Peers whose next deadline may have moved since the last nextTimeout call (each once). */
@@ -234,6 +268,7 @@ export class Host implements SendChunkOwner {
     this.maximumReassemblyPerHost = options.maximumReassemblyPerHost ?? 256 * 1024 * 1024;
     this.maximumOutgoingData = options.maximumOutgoingData ?? 64 * 1024 * 1024;
     this.allocateLarge = options.allocateLarge ?? ((size) => new Uint8Array(size));
+    this.lendStorage = options.lendArea ?? null;
     this.maximumHalfOpen = options.maximumHalfOpen ?? Math.max(8, Math.ceil(options.peerCount / 2));
     this.halfOpenTimeout = options.halfOpenTimeout ?? HALF_OPEN_TIMEOUT;
     this.evictedHandshakeMemory = options.evictedHandshakeMemory ?? EVICTED_HANDSHAKE_MEMORY;
@@ -294,6 +329,48 @@ export class Host implements SendChunkOwner {
     slab.set(new Uint8Array(source.buffer, source.byteOffset + offset, length), at);
     this.receiveSlabUsed = at + length;
     return new Uint8Array(slab.buffer, at, length);
+  }
+
+  /** The bytes lent packets are in (their events' `lent` is where each starts). */
+  get lendArea(): Uint8Array {
+    if (this.lendStorage === null) this.lendStorage = new Uint8Array(LEND_AREA_SIZE);
+    return this.lendStorage;
+  }
+
+  /**
+   * Copies `source[offset, offset + length)` into the lend area and returns where it starts
+   * there, or -1 when the area has no room left. The bytes stay until every packet lent is
+   * given back ({@link giveBackLent}); the area is then reused from its start.
+   */
+  lend(source: Uint8Array, offset: number, length: number): number {
+    const area = this.lendArea;
+    const at = this.lendUsed;
+    if (at + length > area.length) return -1;
+    if (source !== this.lendSource) {
+      // Once per receive buffer (a backend receives into the same one every time).
+      this.lendSource = source;
+      this.lendBuffer = source.buffer === area.buffer ? new Uint8Array(area.buffer) : null;
+    }
+    if (this.lendBuffer !== null) {
+      const from = source.byteOffset + offset;
+      this.lendBuffer.copyWithin(area.byteOffset + at, from, from + length);
+    } else area.set(new Uint8Array(source.buffer, source.byteOffset + offset, length), at);
+    this.lendUsed = at + length;
+    this.lentPackets++;
+    return at;
+  }
+
+  /** Gives back one lent packet (each exactly once: its bytes may be overwritten from now on). */
+  giveBackLent(): void {
+    if (--this.lentPackets <= 0) {
+      this.lentPackets = 0;
+      this.lendUsed = 0;
+    }
+  }
+
+  /** Packets lent and not yet given back (for tests). */
+  get lentPacketCount(): number {
+    return this.lentPackets;
   }
 
   /** Sets the time for the operations that follow (u32 ms from a monotonic clock). */
@@ -515,6 +592,8 @@ export class Host implements SendChunkOwner {
     channelID: number,
     packet: Uint8Array | null,
     packetFlags: number,
+    lent = -1,
+    packetLength = 0,
   ): HostEvent {
     const e = this.event;
     e.type = type;
@@ -522,6 +601,8 @@ export class Host implements SendChunkOwner {
     e.data = data;
     e.channelID = channelID;
     e.packet = packet;
+    e.lent = lent;
+    e.packetLength = packetLength;
     e.packetFlags = packetFlags;
     return e;
   }
@@ -555,7 +636,9 @@ export class Host implements SendChunkOwner {
           const cmd = peer.receive();
           if (!cmd) continue;
           if (!peer.dispatchedCommands.isEmpty()) this.queueDispatch(peer);
-          const e = this.emit('receive', peer, 0, cmd.channelID, cmd.packet, cmd.packetFlags);
+          const lent = cmd.lent;
+          cmd.lent = -1; // a lent packet is the event's now
+          const e = this.emit('receive', peer, 0, cmd.channelID, lent < 0 ? cmd.packet : null, cmd.packetFlags, lent, cmd.totalLength);
           // Nothing refers to a command once its packet is handed out.
           if (this.incomingPool.length < INCOMING_POOL_SIZE) this.incomingPool.push(cmd);
           return e;

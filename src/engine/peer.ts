@@ -40,8 +40,23 @@ const sliceBytes = Uint8Array.prototype.slice;
 const HEAP_PACKET = 64;
 /** Packets up to this size, delivered in order, are copied into the host's receive slab instead of a copy of their own. */
 const RECEIVE_SLAB_MAX_PACKET = 1024;
+/** Largest packet a host lends (see Host.lend); a larger one gets bytes of its own. */
+const LEND_MAX_PACKET = 1024;
 /** Packets up to this size are copied into a send chunk (see send-chunks.ts) instead of a copy of their own. */
 const SEND_CHUNK_MAX_PACKET = 1024;
+
+/** Gives back `cmd`'s packet to the host if it is lent (once: the command forgets it). */
+function giveBackLent(host: Host, cmd: IncomingCommand): void {
+  if (cmd.lent < 0) return;
+  cmd.lent = -1;
+  host.giveBackLent();
+}
+
+/** Gives back the lent packets of every command in `list` (dropped unread). */
+function giveBackLentIn(host: Host, list: List<IncomingCommand>): void {
+  const end = list.sentinel;
+  for (let n = end.listNext; n !== end; n = n.listNext) giveBackLent(host, n as IncomingCommand);
+}
 
 /** Result of queueing an incoming command: queued, discarded (harmless), or refused (abort the datagram). */
 export const DISCARDED: unique symbol = Symbol('discarded');
@@ -304,6 +319,14 @@ export class Peer implements SendChunkOwner {
     this.outgoingCommands.clear();
     this.outgoingUnwindowed = 0;
     this.host.sendChunks.disown(this);
+    if (this.host.lentPacketCount > 0) {
+      giveBackLentIn(this.host, this.dispatchedCommands);
+      for (const c of this.channels) {
+        if (c === undefined) continue;
+        giveBackLentIn(this.host, c.incomingReliableCommands);
+        giveBackLentIn(this.host, c.incomingUnreliableCommands);
+      }
+    }
     this.dispatchedCommands.clear();
     this.channels = [];
     this.channelCount = 0;
@@ -603,6 +626,7 @@ export class Peer implements SendChunkOwner {
   private releaseIncoming(cmd: IncomingCommand): void {
     this.totalWaitingData -= cmd.totalLength;
     this.unreserve(cmd);
+    giveBackLent(this.host, cmd);
   }
 
   /** Returns a reassembly's bytes to the peer's and host's budgets. */
@@ -753,14 +777,19 @@ export class Peer implements SendChunkOwner {
       commandNumber === Command.SEND_UNSEQUENCED ||
       (commandNumber === Command.SEND_UNRELIABLE && reliableSequenceNumber === incomingRel) ||
       (commandNumber === Command.SEND_RELIABLE && reliableSequenceNumber === ((incomingRel + 1) & 0xffff));
-    const cmd = this.host.newIncomingCommand(
-      source === null
+    // When the application takes packets without copies of their own, one that arrives in order
+    // is lent instead: copied into the host's lend area, where it is read.
+    const host = this.host;
+    const lent = inOrder && host.lendPackets && source !== null && length <= LEND_MAX_PACKET ? host.lend(source, sourceOffset, length) : -1;
+    const cmd = host.newIncomingCommand(
+      source === null || lent >= 0
         ? EMPTY
         : inOrder && length > HEAP_PACKET && length <= RECEIVE_SLAB_MAX_PACKET
-          ? this.host.copyToReceiveSlab(source, sourceOffset, length)
+          ? host.copyToReceiveSlab(source, sourceOffset, length)
           : sliceBytes.call(source, sourceOffset, sourceOffset + length),
       length,
     );
+    cmd.lent = lent;
     cmd.commandNumber = commandNumber;
     cmd.channelID = channelID;
     cmd.reliableSequenceNumber = reliableSequenceNumber;

@@ -43,6 +43,11 @@ export interface DatagramSocket {
   readonly ipv6: boolean;
   /** Called once per received batch (one or more datagrams). */
   onReceive: (batch: DatagramBatch) => void;
+  /**
+   * Spare bytes in the ArrayBuffer the batches are received into (or undefined): the engine
+   * stores the packets it lends there, copied within one ArrayBuffer.
+   */
+  readonly lendArea?: Uint8Array;
   /** Called on a socket error other than those ignored for UDP (ICMP-induced resets). */
   onError: (error: Error) => void;
   /**

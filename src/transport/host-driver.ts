@@ -44,8 +44,9 @@ export class HostDriver {
 
   constructor(options: HostOptions, socket: DatagramSocket) {
     warmUpEngine();
-    this.host = new Host({ allocateLarge: largeAllocator().allocate, ...options }, (data, start, end, address, port) =>
-      this.pipeline.output(data, start, end, address, port),
+    this.host = new Host(
+      { allocateLarge: largeAllocator().allocate, lendArea: socket.lendArea, ...options },
+      (data, start, end, address, port) => this.pipeline.output(data, start, end, address, port),
     );
     this.host.setTime(engineClock());
     this.pipeline = new DatagramPipeline(socket, this.host, engineClock);

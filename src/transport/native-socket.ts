@@ -14,6 +14,7 @@ import {
   type SocketOpenOptions,
 } from './datagram-socket.js';
 import type { NativeSocketHandle, NativeSocketStats, NativeUdpAddon } from './native-addon.js';
+import { LEND_AREA_SIZE } from '../engine/host.js';
 
 /**
  * Bytes per receive slot: ENet's largest datagram (4096 bytes) plus room for a DTLS record's
@@ -110,14 +111,16 @@ export class NativeDatagramSocket implements DatagramSocket {
   readonly ipv6: boolean;
   onReceive: (batch: DatagramBatch) => void = () => {};
   onError: (error: Error) => void = () => {};
+  readonly lendArea: Uint8Array;
   private readonly addon: NativeUdpAddon;
   private readonly handle: NativeSocketHandle;
   private closed = false;
 
-  private constructor(addon: NativeUdpAddon, handle: NativeSocketHandle, ipv6: boolean) {
+  private constructor(addon: NativeUdpAddon, handle: NativeSocketHandle, ipv6: boolean, lendArea: Uint8Array) {
     this.addon = addon;
     this.handle = handle;
     this.ipv6 = ipv6;
+    this.lendArea = lendArea;
   }
 
   /**
@@ -126,9 +129,12 @@ export class NativeDatagramSocket implements DatagramSocket {
    */
   static open(addon: NativeUdpAddon, options: SocketOpenOptions): NativeDatagramSocket {
     // One receive buffer and meta array per socket, handed out as the same batch every time.
+    // The engine's lend area follows the slots in the same ArrayBuffer (pages untouched until used).
     const slots = options.gro === true ? NATIVE_GRO_RECEIVE_SLOTS : NATIVE_RECEIVE_SLOTS;
+    const receiveBytes = (options.gro === true ? NATIVE_GRO_SLOT_SIZE : NATIVE_SLOT_SIZE) * slots;
+    const receiveBuffer = new ArrayBuffer(receiveBytes + LEND_AREA_SIZE);
     const batch: DatagramBatch = {
-      data: new Uint8Array((options.gro === true ? NATIVE_GRO_SLOT_SIZE : NATIVE_SLOT_SIZE) * slots),
+      data: new Uint8Array(receiveBuffer, 0, receiveBytes),
       meta: new Uint32Array(META_WORDS * slots),
       count: 0,
     };
@@ -155,7 +161,7 @@ export class NativeDatagramSocket implements DatagramSocket {
       family = 4;
       handle = openNativeHandle(addon, family, '0.0.0.0', options, batch.data, batch.meta, onBatch);
     }
-    socket = new NativeDatagramSocket(addon, handle, family === 6);
+    socket = new NativeDatagramSocket(addon, handle, family === 6, new Uint8Array(receiveBuffer, receiveBytes, LEND_AREA_SIZE));
     return socket;
   }
 
