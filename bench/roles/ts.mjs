@@ -124,9 +124,9 @@ async function server() {
       }
     } else if (e.type === EventType.RECEIVE) {
       const p = e.peer;
-      const packet = p.getPacket();
       if (sc === 'b1' || sc === 'b9') {
-        if (e.channel === 0 && packet[0] === WARM) {
+        p.takePacket(); // the bytes lent, no copy of their own (as C's packet->data)
+        if (e.channel === 0 && p.packetBytes[p.packetOffset] === WARM) {
           // b1's warm-up phase: counted apart, reported as the cold figures.
           warmLast = perf.now();
           if (!warmCount) warmFirst = warmLast;
@@ -144,7 +144,8 @@ async function server() {
             `RESULT received=${count} ms=${(last - first).toFixed(1)} datagrams=${conn.popStatistic(HostStatistic.TOTAL_RECEIVED_PACKETS)} cold_received=${warmCount} cold_ms=${(warmLast - warmFirst).toFixed(1)}`,
           );
       } else if (sc === 'b8') {
-        if (e.channel === 0 && packet[0] === 0x5a) burst++;
+        p.takePacket();
+        if (e.channel === 0 && p.packetBytes[p.packetOffset] === 0x5a) burst++;
         else if (e.channel === 0) count++;
         else {
           markers++;
@@ -157,7 +158,7 @@ async function server() {
         // `count` are timed, from the last warm-up message on.
         if (!count) first = perf.now();
         count++;
-        total += packet.length;
+        total += p.takePacket();
         if (count % credit === 0) p.send(1, creditMsg, RELIABLE);
         if (count === warmup) {
           warmFirst = first;
@@ -169,8 +170,10 @@ async function server() {
           out(
             `RESULT bytes=${total} ms=${(perf.now() - first).toFixed(1)} cold_bytes=${warmBytes} cold_ms=${(warmLast - warmFirst).toFixed(1)}`,
           );
-      } else if (sc === 'b3') p.send(0, one, RELIABLE);
-      else if (sc === 'b4') p.send(0, packet, RELIABLE);
+      } else if (sc === 'b3') {
+        p.getPacket();
+        p.send(0, one, RELIABLE);
+      } else if (sc === 'b4') p.send(0, p.getPacket(), RELIABLE);
     }
   }
 }

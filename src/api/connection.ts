@@ -305,10 +305,21 @@ export class ENetConnection implements PeerOwner {
       }
       case 'receive': {
         const w = e.peer.data;
-        if (!(w instanceof ENetPacketPeer)) return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
-        if (carry)
-          return { type: EventType.RECEIVE, peer: w, data: 0, channel: e.channelID, packet: e.packet!, packetFlags: e.packetFlags };
-        w.pushPacket(e.packet!, e.packetFlags, e.channelID);
+        if (!(w instanceof ENetPacketPeer)) {
+          if (e.lent >= 0) e.peer.host.giveBackLent();
+          return { type: EventType.ERROR, peer: null, data: 0, channel: 0 };
+        }
+        if (carry) {
+          let packet = e.packet;
+          if (packet === null) {
+            // A lent packet: the event carries a copy of its own.
+            const host = e.peer.host;
+            packet = host.lendArea.slice(e.lent, e.lent + e.packetLength);
+            host.giveBackLent();
+          }
+          return { type: EventType.RECEIVE, peer: w, data: 0, channel: e.channelID, packet, packetFlags: e.packetFlags };
+        }
+        w.pushPacket(e.packet ?? undefined, e.lent, e.packetLength, e.packetFlags, e.channelID);
         return serviceEvent(into, EventType.RECEIVE, w, 0, e.channelID);
       }
     }

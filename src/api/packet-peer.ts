@@ -14,6 +14,7 @@ import { ENetError, type ENetErrorCode } from './errors.js';
 import { requireInteger, requireUint32 } from './validate.js';
 import { decodeVariant, encodeVariant, type Variant } from '../variant/index.js';
 
+const EMPTY = new Uint8Array(0);
 /** PacketPeer's default `encode_buffer_max_size` (8 MiB). */
 const DEFAULT_ENCODE_BUFFER_MAX_SIZE = 8 * 1024 * 1024;
 
@@ -54,9 +55,16 @@ export class ENetPacketPeer {
   private readonly queue: Array<Uint8Array | undefined> = [];
   private readonly queueFlags: number[] = [];
   private readonly queueChannels: number[] = [];
+  /** Where a lent packet starts in the host's lend area (-1: `queue` holds the packet), and its length. */
+  private readonly queueLent: number[] = [];
+  private readonly queueLengths: number[] = [];
   private queueHead = 0;
   private queueTail = 0;
   private packetError: ENetErrorCode | 'OK' = 'OK';
+  private takenBytes: Uint8Array = EMPTY;
+  private takenOffset = 0;
+  /** The packet last taken is lent (takenBytes is the host's lend area). */
+  private takenLent = false;
   private lastFlags = 0;
   private lastChannel = 0;
   private readonly address: string;
@@ -80,21 +88,35 @@ export class ENetPacketPeer {
 
   /** @internal Detaches the wrapper from its slot; it becomes inactive. */
   detachFromSlot(): void {
-    if (this.peer !== null && this.peer.data === this) this.peer.data = undefined;
+    const peer = this.peer;
+    if (peer !== null) {
+      // The packets still queued can no longer be read: the lent ones go back to the host.
+      for (let i = this.queueHead; i < this.queueTail; i++) if (this.queueLent[i]! >= 0) peer.host.giveBackLent();
+      this.queueHead = this.queueTail = 0;
+      this.queue.length = this.queueFlags.length = this.queueChannels.length = this.queueLent.length = this.queueLengths.length = 0;
+      if (peer.data === this) peer.data = undefined;
+    }
     this.peer = null;
   }
 
-  /** @internal Appends a received packet to this peer's queue. */
-  pushPacket(data: Uint8Array, flags: number, channel: number): void {
+  /**
+   * @internal Appends a received packet to this peer's queue: `data`, or a packet lent by the
+   * host (`data` undefined, `lent` where it starts in the host's lend area).
+   */
+  pushPacket(data: Uint8Array | undefined, lent: number, length: number, flags: number, channel: number): void {
     const i = this.queueTail++;
     if (i < this.queue.length) {
       this.queue[i] = data;
       this.queueFlags[i] = flags;
       this.queueChannels[i] = channel;
+      this.queueLent[i] = lent;
+      this.queueLengths[i] = length;
     } else {
       this.queue.push(data);
       this.queueFlags.push(flags);
       this.queueChannels.push(channel);
+      this.queueLent.push(lent);
+      this.queueLengths.push(length);
     }
   }
 
@@ -236,32 +258,80 @@ export class ENetPacketPeer {
    * keeps many of them for long should keep `slice()`d copies.
    */
   getPacket(): Uint8Array {
-    if (this.peer === null) {
+    const length = this.take();
+    if (length < 0) return new Uint8Array(0);
+    // A lent packet is copied out of the host's lend area (its bytes there are lent only briefly).
+    return this.takenLent ? this.takenBytes.slice(this.takenOffset, this.takenOffset + length) : this.takenBytes;
+  }
+
+  /**
+   * Takes the next received packet without a copy of its own (beyond Godot; what getPacket()
+   * does, minus an allocation per packet): returns its length, its bytes being
+   * `packetBytes[packetOffset, packetOffset + length)`. They are lent: read them (or copy what
+   * you keep) before your code next awaits or returns to the event loop. Returns -1 when there
+   * is no packet, the error going to {@link getPacketError} as with getPacket(). Once this is
+   * used, the connection keeps the small packets it receives in order in one shared area, so
+   * that taking them allocates nothing.
+   */
+  takePacket(): number {
+    if (this.peer !== null) this.peer.host.lendPackets = true;
+    return this.take();
+  }
+
+  /** Takes the next packet into takenBytes/takenOffset; its length, or -1 (packetError says why). */
+  private take(): number {
+    const peer = this.peer;
+    if (peer === null) {
       this.packetError = 'ERR_UNCONFIGURED';
-      return new Uint8Array(0);
+      return -1;
     }
     if (this.queueHead >= this.queueTail) {
       this.packetError = 'ERR_UNAVAILABLE';
-      return new Uint8Array(0);
+      return -1;
     }
     const i = this.queueHead++;
-    const data = this.queue[i]!;
+    const data = this.queue[i];
+    const lent = this.queueLent[i]!;
+    const length = this.queueLengths[i]!;
     this.queue[i] = undefined;
     this.lastFlags = this.queueFlags[i]!;
     this.lastChannel = this.queueChannels[i]!;
+    this.takenLent = lent >= 0;
+    if (lent >= 0) {
+      this.takenBytes = peer.host.lendArea;
+      this.takenOffset = lent;
+      // Given back now: the area is reused only by datagrams received later, in another turn.
+      peer.host.giveBackLent();
+    } else {
+      this.takenBytes = data!;
+      this.takenOffset = 0;
+    }
     if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
       this.queueTail = 0;
-      if (this.queue.length > 4096) this.queue.length = this.queueFlags.length = this.queueChannels.length = 0;
+      if (this.queue.length > 4096)
+        this.queue.length = this.queueFlags.length = this.queueChannels.length = this.queueLent.length = this.queueLengths.length = 0;
     } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queueTail) {
       this.queue.splice(0, this.queueHead);
       this.queueFlags.splice(0, this.queueHead);
       this.queueChannels.splice(0, this.queueHead);
+      this.queueLent.splice(0, this.queueHead);
+      this.queueLengths.splice(0, this.queueHead);
       this.queueTail -= this.queueHead;
       this.queueHead = 0;
     }
     this.packetError = 'OK';
-    return data;
+    return length;
+  }
+
+  /** The bytes of the packet last taken with {@link takePacket} (from {@link packetOffset}). */
+  get packetBytes(): Uint8Array {
+    return this.takenBytes;
+  }
+
+  /** Where the packet last taken with {@link takePacket} starts in {@link packetBytes}. */
+  get packetOffset(): number {
+    return this.takenOffset;
   }
 
   /** The error of the last getPacket(): 'OK', 'ERR_UNCONFIGURED' or 'ERR_UNAVAILABLE'. */
