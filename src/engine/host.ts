@@ -238,6 +238,12 @@ export class Host implements SendChunkOwner {
   private lendSource: Uint8Array | null = null;
   private lendBuffer: Uint8Array | null = null;
   private lendUsed = 0;
+  /** The end of the datagram being decoded (see startDatagram). */
+  private datagramEnd = 0;
+  /** The part of that datagram in the lend area: lendSource[copiedFrom, copiedEnd) at copiedTo (copiedEnd -1: none). */
+  private copiedFrom = 0;
+  private copiedEnd = -1;
+  private copiedTo = 0;
   /** Packets lent and not yet given back; the area is reused from its start once this is 0. */
   private lentPackets = 0;
   /** Peers with something new to send since the last pass. */
@@ -343,6 +349,11 @@ export class Host implements SendChunkOwner {
    * given back ({@link giveBackLent}); the area is then reused from its start.
    */
   lend(source: Uint8Array, offset: number, length: number): number {
+    if (source === this.lendSource && offset >= this.copiedFrom && offset + length <= this.copiedEnd) {
+      // Copied with an earlier packet of the same datagram.
+      this.lentPackets++;
+      return this.copiedTo + (offset - this.copiedFrom);
+    }
     const area = this.lendArea;
     const at = this.lendUsed;
     if (at + length > area.length) return -1;
@@ -350,14 +361,34 @@ export class Host implements SendChunkOwner {
       // Once per receive buffer (a backend receives into the same one every time).
       this.lendSource = source;
       this.lendBuffer = source.buffer === area.buffer ? new Uint8Array(area.buffer) : null;
+      this.copiedEnd = -1;
     }
     if (this.lendBuffer !== null) {
-      const from = source.byteOffset + offset;
-      this.lendBuffer.copyWithin(area.byteOffset + at, from, from + length);
-    } else area.set(new Uint8Array(source.buffer, source.byteOffset + offset, length), at);
-    this.lendUsed = at + length;
+      // The rest of the datagram in one copy when it fits: the packets after this one are then
+      // lent without a copy each.
+      let end = offset + length;
+      if (this.datagramEnd > end && at + (this.datagramEnd - offset) <= area.length) end = this.datagramEnd;
+      const from = source.byteOffset;
+      this.lendBuffer.copyWithin(area.byteOffset + at, from + offset, from + end);
+      this.copiedFrom = offset;
+      this.copiedEnd = end;
+      this.copiedTo = at;
+      this.lendUsed = at + (end - offset);
+    } else {
+      area.set(new Uint8Array(source.buffer, source.byteOffset + offset, length), at);
+      this.lendUsed = at + length;
+    }
     this.lentPackets++;
     return at;
+  }
+
+  /**
+   * Notes that a datagram ending at `end` (in its buffer) is being decoded: {@link lend} may copy
+   * up to there at once, and forgets what it copied of the previous one.
+   */
+  startDatagram(end: number): void {
+    this.datagramEnd = end;
+    this.copiedEnd = -1;
   }
 
   /** Gives back one lent packet (each exactly once: its bytes may be overwritten from now on). */
@@ -365,6 +396,7 @@ export class Host implements SendChunkOwner {
     if (--this.lentPackets <= 0) {
       this.lentPackets = 0;
       this.lendUsed = 0;
+      this.copiedEnd = -1;
     }
   }
 

@@ -161,6 +161,7 @@ export function handleDatagram(host: Host, input: Buffer, start: number, length:
     host.markForSend(peer);
   }
   usePayloadSource(data);
+  host.startDatagram(end);
 
   const sentTime = flags & HEADER_FLAG_SENT_TIME ? readU16BE(data, begin + 2) : -1;
   let pos = begin + headerSize;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectedPair, payload, neverTimeOut } from './harness.js';
-import type { HostEvent } from '../../src/engine/host.js';
+import type { Host, HostEvent } from '../../src/engine/host.js';
 
 // With lendPackets set, a host copies the small packets that arrive in order into its lend area
 // and hands them out by offset (HostEvent.lent); every other packet keeps bytes of its own. The
@@ -13,71 +13,97 @@ const RELIABLE = 1;
 const UNSEQUENCED = 2;
 const SIZES = [0, 4, 40, 64, 65, 700, 1024, 1025, 3000];
 
+/**
+ * Options and a patch that receive as the native backend does: every datagram into the same
+ * slot of one ArrayBuffer whose tail is the lend area (so lending copies within it, and a slot
+ * overwritten by the next datagram shows any packet lent from a stale copy).
+ */
+function nativeLikeReceive(): { options: { lendArea: Uint8Array }; patch: (host: Host) => void } {
+  const buffer = new ArrayBuffer(4352 + 128 * 1024);
+  const slot = Buffer.from(buffer, 0, 4352);
+  return {
+    options: { lendArea: new Uint8Array(buffer, 4352) },
+    patch: (host) => {
+      host.receive = (data, address, port) => {
+        slot.fill(0xcc);
+        slot.set(data);
+        host.receiveAt(slot, 0, data.length, address, port);
+      };
+    },
+  };
+}
+
 /** The seed payload() wrote into the first 4 bytes (the whole packet for shorter ones). */
 const seedOf = (p: Uint8Array): number => (p.length >= 4 ? new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(0) : -1);
 
-test('lent packets stay byte-exact until given back, under loss, duplication, reordering and packets held back', () => {
-  const { net, server, clientPeer, serverPeer } = connectedPair(
-    { lossPercent: 10, latencyMs: 5, jitterMs: 20, duplicatePercent: 5, reorderPercent: 20 },
-    11,
-  );
-  neverTimeOut(clientPeer, serverPeer);
-  const host = server.host;
-  host.lendPackets = true;
-  const COUNT = 3000;
-  const reliableSizes: number[] = [];
-  for (let i = 0; i < COUNT; i++) {
-    const size = SIZES[i % SIZES.length]!;
-    const channel = i % 3;
-    if (channel === 0) reliableSizes.push(size);
-    assert.ok(clientPeer.send(channel, payload(i, size), channel === 0 ? RELIABLE : channel === 2 ? UNSEQUENCED : 0, true));
-  }
-  // Events are read after every step, before the next datagram arrives (as an application reads
-  // them before it returns to the event loop); one lent packet in five is held back for a while.
-  let rng = 5;
-  const held: Array<{ event: HostEvent; until: number }> = [];
-  let lentSeen = 0;
-  let ownSeen = 0;
-  const reliableGot: number[] = [];
-  const check = (e: HostEvent): void => {
-    const bytes = e.lent >= 0 ? host.lendArea.subarray(e.lent, e.lent + e.packetLength) : e.packet!;
-    assert.equal(bytes.length, e.packetLength);
-    const seed = seedOf(bytes);
-    if (bytes.length >= 4) {
-      assert.deepEqual(Buffer.from(bytes), Buffer.from(payload(seed, bytes.length)), `packet ${seed} (lent: ${e.lent >= 0})`);
-      assert.equal(seed % 3, e.channelID);
+for (const shared of [false, true])
+  test(`lent packets stay byte-exact until given back, under loss, duplication, reordering and packets held back (${shared ? 'one receive buffer with the lend area' : 'a lend area of its own'})`, () => {
+    const native = nativeLikeReceive();
+    const { net, server, clientPeer, serverPeer } = connectedPair(
+      { lossPercent: 10, latencyMs: 5, jitterMs: 20, duplicatePercent: 5, reorderPercent: 20 },
+      11,
+      shared ? native.options : {},
+    );
+    neverTimeOut(clientPeer, serverPeer);
+    const host = server.host;
+    if (shared) native.patch(host);
+    host.lendPackets = true;
+    const COUNT = 3000;
+    const reliableSizes: number[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const size = SIZES[i % SIZES.length]!;
+      const channel = i % 3;
+      if (channel === 0) reliableSizes.push(size);
+      assert.ok(clientPeer.send(channel, payload(i, size), channel === 0 ? RELIABLE : channel === 2 ? UNSEQUENCED : 0, true));
     }
-    if (e.lent >= 0) {
-      host.giveBackLent();
-      lentSeen++;
-    } else ownSeen++;
-  };
-  const step = (): void => {
-    net.run(1);
-    for (const e of server.events.splice(0)) {
-      if (e.type !== 'receive') continue;
-      if (e.channelID === 0) reliableGot.push(e.packetLength);
-      rng = (Math.imul(rng, 1103515245) + 12345) >>> 0;
-      if (e.lent >= 0 && rng % 5 === 0) held.push({ event: { ...e }, until: net.now + (rng % 40) });
-      else check(e);
-    }
-    for (let i = held.length - 1; i >= 0; i--)
-      if (held[i]!.until <= net.now) {
-        check(held[i]!.event);
-        held.splice(i, 1);
+    // Events are read after every step, before the next datagram arrives (as an application reads
+    // them before it returns to the event loop); one lent packet in five is held back for a while.
+    let rng = 5;
+    const held: Array<{ event: HostEvent; until: number }> = [];
+    let lentSeen = 0;
+    let ownSeen = 0;
+    const reliableGot: number[] = [];
+    const check = (e: HostEvent): void => {
+      const bytes = e.lent >= 0 ? host.lendArea.subarray(e.lent, e.lent + e.packetLength) : e.packet!;
+      assert.equal(bytes.length, e.packetLength);
+      const seed = seedOf(bytes);
+      if (bytes.length >= 4) {
+        assert.deepEqual(Buffer.from(bytes), Buffer.from(payload(seed, bytes.length)), `packet ${seed} (lent: ${e.lent >= 0})`);
+        assert.equal(seed % 3, e.channelID);
       }
-  };
-  for (let t = 0; t < 600_000 && (reliableGot.length < reliableSizes.length || held.length > 0); t++) step();
-  for (let t = 0; t < 300; t++) step();
-  assert.deepEqual(reliableGot, reliableSizes, 'every reliable packet, in order');
-  assert.ok(lentSeen > 300, `only ${lentSeen} packets were lent`);
-  assert.ok(ownSeen > 100, `only ${ownSeen} packets had bytes of their own`);
-  assert.equal(host.lentPacketCount, 0);
-});
+      if (e.lent >= 0) {
+        host.giveBackLent();
+        lentSeen++;
+      } else ownSeen++;
+    };
+    const step = (): void => {
+      net.run(1);
+      for (const e of server.events.splice(0)) {
+        if (e.type !== 'receive') continue;
+        if (e.channelID === 0) reliableGot.push(e.packetLength);
+        rng = (Math.imul(rng, 1103515245) + 12345) >>> 0;
+        if (e.lent >= 0 && rng % 5 === 0) held.push({ event: { ...e }, until: net.now + (rng % 40) });
+        else check(e);
+      }
+      for (let i = held.length - 1; i >= 0; i--)
+        if (held[i]!.until <= net.now) {
+          check(held[i]!.event);
+          held.splice(i, 1);
+        }
+    };
+    for (let t = 0; t < 600_000 && (reliableGot.length < reliableSizes.length || held.length > 0); t++) step();
+    for (let t = 0; t < 300; t++) step();
+    assert.deepEqual(reliableGot, reliableSizes, 'every reliable packet, in order');
+    assert.ok(lentSeen > 300, `only ${lentSeen} packets were lent`);
+    assert.ok(ownSeen > 100, `only ${ownSeen} packets had bytes of their own`);
+    assert.equal(host.lentPacketCount, 0);
+  });
 
 test('a full lend area hands out packets with bytes of their own until the lent ones are given back', () => {
-  const { net, server, clientPeer } = connectedPair();
+  const native = nativeLikeReceive();
+  const { net, server, clientPeer } = connectedPair({}, 1, native.options);
   const host = server.host;
+  native.patch(host);
   host.lendPackets = true;
   const kept: HostEvent[] = [];
   // 1000-byte packets, never given back: the 128 KiB area holds about 130 of them.
