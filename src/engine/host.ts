@@ -358,26 +358,22 @@ export class Host implements SendChunkOwner {
     const at = this.lendUsed;
     if (at + length > area.length) return -1;
     if (source !== this.lendSource) {
-      // Once per receive buffer (a backend receives into the same one every time).
+      // Once per receive buffer (the native backend receives into the same one every time).
       this.lendSource = source;
       this.lendBuffer = source.buffer === area.buffer ? new Uint8Array(area.buffer) : null;
       this.copiedEnd = -1;
     }
-    if (this.lendBuffer !== null) {
-      // The rest of the datagram in one copy when it fits: the packets after this one are then
-      // lent without a copy each.
-      let end = offset + length;
-      if (this.datagramEnd > end && at + (this.datagramEnd - offset) <= area.length) end = this.datagramEnd;
-      const from = source.byteOffset;
-      this.lendBuffer.copyWithin(area.byteOffset + at, from + offset, from + end);
-      this.copiedFrom = offset;
-      this.copiedEnd = end;
-      this.copiedTo = at;
-      this.lendUsed = at + (end - offset);
-    } else {
-      area.set(new Uint8Array(source.buffer, source.byteOffset + offset, length), at);
-      this.lendUsed = at + length;
-    }
+    // The rest of the datagram in one copy when it fits: the packets after this one are then
+    // lent without a copy each.
+    let end = offset + length;
+    if (this.datagramEnd > end && at + (this.datagramEnd - offset) <= area.length) end = this.datagramEnd;
+    const from = source.byteOffset + offset;
+    if (this.lendBuffer !== null) this.lendBuffer.copyWithin(area.byteOffset + at, from, from + (end - offset));
+    else area.set(new Uint8Array(source.buffer, from, end - offset), at);
+    this.copiedFrom = offset;
+    this.copiedEnd = end;
+    this.copiedTo = at;
+    this.lendUsed = at + (end - offset);
     this.lentPackets++;
     return at;
   }
