@@ -4,6 +4,8 @@ export { ENetPacketPeer } from './api/packet-peer.js';
 export { ENetError, type ENetErrorCode } from './api/errors.js';
 export { EventType, PeerState, CompressionMode, HostStatistic, PeerStatistic } from './api/enums.js';
 export type { LinkConditions } from './transport/link-shaper.js';
+export type { SocketBackendChoice } from './transport/open-socket.js';
+export type { SocketBackendName } from './transport/datagram-socket.js';
 export type { DropReason } from './engine/host.js';
 export { TLSOptions } from './transport/dtls/tls-options.js';
 export * from './variant/index.js';
