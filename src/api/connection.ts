@@ -379,6 +379,8 @@ export class ENetConnection implements PeerOwner {
     }
     const ready = this.waiters.length === 0 ? this.nextEvent(carry) : null;
     if (ready !== null) return Promise.resolve(ready);
+    // Waiting for the next event: the reaction to the last ones is sent now, with their acks.
+    this.driver!.flushReactions();
     return new Promise((resolve) => {
       const waiter: Waiter = { carry, resolve, immediate: null, deadline: 0, earliest: 0 };
       if (timeoutMs <= 0)

@@ -102,6 +102,18 @@ export class HostDriver {
     }
   };
 
+  /**
+   * Sends now what the pending reaction flush would send (nothing when none is pending): for an
+   * application that starts waiting for its next event, its reaction to the last ones is done.
+   * The reaction flush still runs, to end the turn.
+   */
+  flushReactions(): void {
+    if (!this.reactionsQueued || this.closed) return;
+    this.host.setTime(engineClock());
+    this.host.flushMarked();
+    this.pipeline.flush();
+  }
+
   private readonly endOfTurn = (): void => {
     this.flushScheduled = false;
     if (this.closed) return;
