@@ -1,28 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENetConnection, ENetPacketPeer, EventType, HostStatistic, PeerState } from '../../src/index.js';
+import { ENetPacketPeer, EventType, HostStatistic } from '../../src/index.js';
+import { loopbackPair } from '../support/loopback-pair.js';
 
 // What an application sends in reaction to an event leaves with that event's acknowledgement in
 // one datagram, at the latest when the application starts waiting for its next event (the
 // reaction is then complete), without waiting for the end of the event-loop turn.
 
 test('a reply leaves with its acknowledgement, in one datagram, as soon as the application waits again', async () => {
-  const server = new ENetConnection();
-  const client = new ENetConnection();
-  const watchdog = setTimeout(() => {
-    server.destroy();
-    client.destroy();
-  }, 30_000);
+  const { server, client, peer, close } = await loopbackPair();
   try {
-    await server.createHostBound('127.0.0.1', 0, 1, 1);
-    await client.createHost(1, 1);
-    const peer = await client.connectToHost('127.0.0.1', server.getLocalPort(), 1);
-    let serverPeer: ENetPacketPeer | null = null;
-    while (serverPeer === null || peer.getState() !== PeerState.CONNECTED) {
-      const e = await server.service(5);
-      if (e.type === EventType.CONNECT) serverPeer = e.peer;
-      await client.service(5);
-    }
     // Let the handshake's last datagrams go by before counting.
     for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 5));
     server.popStatistic(HostStatistic.TOTAL_SENT_PACKETS);
@@ -41,8 +28,6 @@ test('a reply leaves with its acknowledgement, in one datagram, as soon as the a
     assert.deepEqual([...peer.getPacket()], [1, 2, 3]);
     await next;
   } finally {
-    clearTimeout(watchdog);
-    server.destroy();
-    client.destroy();
+    close();
   }
 });

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENetConnection, ENetPacketPeer, EventType, PeerState } from '../../src/index.js';
+import { ENetConnection, ENetPacketPeer, EventType } from '../../src/index.js';
 import type { Host } from '../../src/engine/host.js';
 import { payload } from '../engine/harness.js';
+import { loopbackPair } from '../support/loopback-pair.js';
 
 // takePacket() hands out a packet's bytes without a copy of their own (packetBytes at
 // packetOffset); small packets that arrive in order are then lent from the host's lend area. These
@@ -143,22 +144,8 @@ for (const backend of ['auto', 'dgram'] as const) {
 }
 
 test('events() and getPacket() give packets of their own once packets are lent; takePacket() with none waiting', async () => {
-  const server = new ENetConnection();
-  const client = new ENetConnection();
-  const watchdog = setTimeout(() => {
-    server.destroy();
-    client.destroy();
-  }, 30_000);
+  const { server, client, peer, serverPeer, close } = await loopbackPair();
   try {
-    await server.createHostBound('127.0.0.1', 0, 1, 1);
-    await client.createHost(1, 1);
-    const peer = await client.connectToHost('127.0.0.1', server.getLocalPort(), 1);
-    let serverPeer: ENetPacketPeer | null = null;
-    for (let e = await server.service(50); serverPeer === null; e = await server.service(50)) {
-      await client.service(0);
-      if (e.type === EventType.CONNECT) serverPeer = e.peer;
-    }
-    while (peer.getState() !== PeerState.CONNECTED) await client.service(10);
     assert.equal(serverPeer.takePacket(), -1); // none waiting; lending is on from here
     assert.equal(serverPeer.getPacketError(), 'ERR_UNAVAILABLE');
     for (let i = 0; i < 20; i++) peer.send(0, payload(i, 64), RELIABLE);
@@ -179,8 +166,6 @@ test('events() and getPacket() give packets of their own once packets are lent; 
     for (const [i, p] of kept.entries()) assert.deepEqual(Buffer.from(p), Buffer.from(payload(i, 64)), `packet ${i}`);
     assert.equal(hostOf(server).lentPacketCount, 0);
   } finally {
-    clearTimeout(watchdog);
-    server.destroy();
-    client.destroy();
+    close();
   }
 });
