@@ -93,10 +93,15 @@ export class ENetPacketPeer {
       // The packets still queued can no longer be read: the lent ones go back to the host.
       for (let i = this.queueHead; i < this.queueTail; i++) if (this.queueLent[i]! >= 0) peer.host.giveBackLent();
       this.queueHead = this.queueTail = 0;
-      this.queue.length = this.queueFlags.length = this.queueChannels.length = this.queueLent.length = this.queueLengths.length = 0;
+      this.releaseQueueStorage();
       if (peer.data === this) peer.data = undefined;
     }
     this.peer = null;
+  }
+
+  /** Empties the queue's arrays (their capacity goes too); the caller has reset head and tail. */
+  private releaseQueueStorage(): void {
+    this.queue.length = this.queueFlags.length = this.queueChannels.length = this.queueLent.length = this.queueLengths.length = 0;
   }
 
   /**
@@ -309,8 +314,7 @@ export class ENetPacketPeer {
     if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
       this.queueTail = 0;
-      if (this.queue.length > 4096)
-        this.queue.length = this.queueFlags.length = this.queueChannels.length = this.queueLent.length = this.queueLengths.length = 0;
+      if (this.queue.length > 4096) this.releaseQueueStorage();
     } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queueTail) {
       this.queue.splice(0, this.queueHead);
       this.queueFlags.splice(0, this.queueHead);

@@ -38,10 +38,11 @@ const EMPTY = new Uint8Array(0);
 const sliceBytes = Uint8Array.prototype.slice;
 /** Packets up to this size get a copy of their own on V8's heap (no external backing store). */
 const HEAP_PACKET = 64;
-/** Packets up to this size, delivered in order, are copied into the host's receive slab instead of a copy of their own. */
-const RECEIVE_SLAB_MAX_PACKET = 1024;
-/** Largest packet a host lends (see Host.lend); a larger one gets bytes of its own. */
-const LEND_MAX_PACKET = 1024;
+/**
+ * Packets up to this size, delivered in order, share storage instead of a copy of their own: the
+ * host's lend area when it lends (see Host.lend), else (above HEAP_PACKET) its receive slab.
+ */
+const SHARED_STORAGE_MAX_PACKET = 1024;
 /** Packets up to this size are copied into a send chunk (see send-chunks.ts) instead of a copy of their own. */
 const SEND_CHUNK_MAX_PACKET = 1024;
 
@@ -780,11 +781,12 @@ export class Peer implements SendChunkOwner {
     // When the application takes packets without copies of their own, one that arrives in order
     // is lent instead: copied into the host's lend area, where it is read.
     const host = this.host;
-    const lent = inOrder && host.lendPackets && source !== null && length <= LEND_MAX_PACKET ? host.lend(source, sourceOffset, length) : -1;
+    const lent =
+      inOrder && host.lendPackets && source !== null && length <= SHARED_STORAGE_MAX_PACKET ? host.lend(source, sourceOffset, length) : -1;
     const cmd = host.newIncomingCommand(
       source === null || lent >= 0
         ? EMPTY
-        : inOrder && length > HEAP_PACKET && length <= RECEIVE_SLAB_MAX_PACKET
+        : inOrder && length > HEAP_PACKET && length <= SHARED_STORAGE_MAX_PACKET
           ? host.copyToReceiveSlab(source, sourceOffset, length)
           : sliceBytes.call(source, sourceOffset, sourceOffset + length),
       length,
