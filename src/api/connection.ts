@@ -188,8 +188,13 @@ export class ENetConnection implements PeerOwner {
     this.creating = true;
     let socket: DatagramSocket;
     try {
+      // A host with several peer slots (a server) lets the kernel coalesce GSO runs (UDP_GRO):
+      // an enet-ts sender's train then reaches it as one datagram instead of being cut up on the
+      // way, which costs the sender a third less system time (B1, B2) and speeds a large transfer
+      // (B3, 12 transfers a pair, 4 alternated pairs: median 36.8 against 39.6 ms). A one-slot
+      // host (a client, made by the thousand in load tests) keeps the smaller receive buffer.
       socket = await openDatagramSocket(
-        { bindAddress, port, receiveBufferSize: UDP_RECEIVE_BUFFER_SIZE, sendBufferSize: HOST_SEND_BUFFER_SIZE },
+        { bindAddress, port, receiveBufferSize: UDP_RECEIVE_BUFFER_SIZE, sendBufferSize: HOST_SEND_BUFFER_SIZE, gro: maxPeers > 1 },
         this.backendChoice ?? undefined,
       );
     } catch (err) {
@@ -229,6 +234,11 @@ export class ENetConnection implements PeerOwner {
   /** The socket backend of the current host ('native' or 'dgram'), or null when inactive. */
   get socketBackend(): SocketBackendName | null {
     return this.driver?.pipeline.socket.backend ?? null;
+  }
+
+  /** @internal The socket of the current host, or null when inactive (tests and tools). */
+  get socket(): DatagramSocket | null {
+    return this.driver?.pipeline.socket ?? null;
   }
 
   /** The engine host of the current socket, or null when inactive. */

@@ -71,9 +71,10 @@ export interface SocketOpenOptions {
   /** SO_SNDBUF asked for. */
   sendBufferSize: number;
   /**
-   * Native backend only, off by default: let the kernel coalesce runs of equal-size datagrams
-   * from one sender (UDP_GRO) for bulk receivers. The backend splits them again, so `onReceive`
-   * still sees one record per datagram; each receive slot grows to 64 KiB (16 slots).
+   * Native backend only, off by default (ENetConnection turns it on for hosts of several peer
+   * slots): let the kernel coalesce runs of equal-size datagrams from one sender (UDP_GRO). The
+   * backend splits them again, so `onReceive` still sees one record per datagram; each receive
+   * slot grows to 64 KiB (16 slots).
    */
   gro?: boolean;
 }
