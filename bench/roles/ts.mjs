@@ -268,7 +268,7 @@ async function client() {
   if (sc === 'b1') {
     // Queue a batch, flush, then service(0) until no event is ready, exactly as the C sender
     // (enet_host_flush + enet_host_service(host, &e, 0)); service(0) with nothing ready resolves
-    // after one event-loop turn.
+    // at once, giving the event loop a turn once a millisecond.
     // A warm-up phase of `warmup` messages marked WARM first, then the `count` timed ones.
     const batch = param('batch', 100);
     const warm = bytes(size).fill(WARM, 0, 1);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENetConnection, EventType } from '../../src/index.js';
+import { ENetConnection, ENetPacketPeer, EventType } from '../../src/index.js';
+import { loopbackPair } from '../support/loopback-pair.js';
 
 /** Resolves with the event type and the ms since `t0` once `p` resolves. */
 const timed = async (p: Promise<{ type: EventType }>, t0: number) => {
@@ -56,5 +57,45 @@ test('a waiter answered by an event leaves the next waiter its full timeout', as
   } finally {
     client.destroy();
     server.destroy();
+  }
+});
+
+test('service(0) in a tight loop answers at once between event-loop turns, and still lets timers and sockets run', async () => {
+  const pair = await loopbackPair();
+  try {
+    const { server, client, peer } = pair;
+    // Right after service(0) gave the loop a turn, the next one resolves NONE without one: an
+    // immediate queued just before it has not run yet. (A stall of over a millisecond between
+    // the two calls would give a turn: tried up to 20 times.)
+    let answeredAtOnce = false;
+    for (let attempt = 0; attempt < 20 && !answeredAtOnce; attempt++) {
+      await server.service(0);
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      assert.equal((await server.service(0)).type, EventType.NONE);
+      answeredAtOnce = !turned;
+    }
+    assert.ok(answeredAtOnce, 'service(0) resolved without an event-loop turn');
+    // A loop of nothing but service(0) calls: the timer still fires, and the packet it has the
+    // client send still arrives.
+    setTimeout(() => {
+      peer.send(0, new Uint8Array([7, 7, 7]), ENetPacketPeer.FLAG_RELIABLE);
+      client.flush();
+    }, 20);
+    let polls = 0;
+    for (;;) {
+      const e = await server.service(0);
+      if (e.type === EventType.RECEIVE) {
+        assert.deepEqual(e.peer!.getPacket(), new Uint8Array([7, 7, 7]));
+        break;
+      }
+      assert.equal(e.type, EventType.NONE);
+      polls++;
+    }
+    assert.ok(polls > 0);
+  } finally {
+    pair.close();
   }
 });
