@@ -74,7 +74,7 @@ export interface SocketOpenOptions {
    * Native backend only, off by default (ENetConnection turns it on for hosts of several peer
    * slots): let the kernel coalesce runs of equal-size datagrams from one sender (UDP_GRO). The
    * backend splits them again, so `onReceive` still sees one record per datagram; each receive
-   * slot grows to 64 KiB (16 slots).
+   * slot grows to 64 KiB and the lend area to 1 MiB.
    */
   gro?: boolean;
 }
