@@ -21,7 +21,7 @@ import { LEND_AREA_SIZE } from '../engine/host.js';
  * header, nonce, padding and tag. A longer datagram arrives cut, flagged FLAG_TRUNCATED.
  */
 export const NATIVE_SLOT_SIZE = 4096 + 256;
-/** Datagrams per recvmmsg call (and per received batch at most). */
+/** Receive slots per recvmmsg call: a datagram each, or with GRO a coalesced run each. */
 export const NATIVE_RECEIVE_SLOTS = 64;
 /** With GRO: a slot holds a whole coalesced run (up to 64 KiB); NATIVE_RECEIVE_SLOTS of them. */
 export const NATIVE_GRO_SLOT_SIZE = 65536;
@@ -137,13 +137,12 @@ export class NativeDatagramSocket implements DatagramSocket {
   static open(addon: NativeUdpAddon, options: SocketOpenOptions): NativeDatagramSocket {
     // One receive buffer and meta array per socket, handed out as the same batch every time.
     // The engine's lend area follows the slots in the same ArrayBuffer (pages untouched until used).
-    const slots = NATIVE_RECEIVE_SLOTS;
-    const receiveBytes = (options.gro === true ? NATIVE_GRO_SLOT_SIZE : NATIVE_SLOT_SIZE) * slots;
+    const receiveBytes = (options.gro === true ? NATIVE_GRO_SLOT_SIZE : NATIVE_SLOT_SIZE) * NATIVE_RECEIVE_SLOTS;
     const lendBytes = options.gro === true ? NATIVE_GRO_LEND_AREA_SIZE : LEND_AREA_SIZE;
     const receiveBuffer = new ArrayBuffer(receiveBytes + lendBytes);
     const batch: DatagramBatch = {
       data: new Uint8Array(receiveBuffer, 0, receiveBytes),
-      meta: new Uint32Array(META_WORDS * slots),
+      meta: new Uint32Array(META_WORDS * NATIVE_RECEIVE_SLOTS),
       count: 0,
     };
     // With GRO, coalesced runs are handed out split, through a second reused batch.

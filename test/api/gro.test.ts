@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENetConnection, ENetPacketPeer, EventType, PeerState } from '../../src/index.js';
+import { type ENetConnection, ENetPacketPeer, EventType } from '../../src/index.js';
 import { nativeAddonStatus } from '../../src/transport/native-addon.js';
 import type { NativeDatagramSocket } from '../../src/transport/native-socket.js';
 import { payload } from '../engine/harness.js';
+import { loopbackPair } from '../support/loopback-pair.js';
 
 // On the native backend a host of several peer slots receives with UDP_GRO: the GSO runs an
 // enet-ts sender sends arrive coalesced and are split again before the engine. A one-slot host
@@ -19,27 +20,15 @@ test('a server host receives GSO trains coalesced (GRO) and hands out every pack
   skip,
   timeout: 60_000,
 }, async () => {
-  const server = new ENetConnection();
-  const client = new ENetConnection();
-  const close = () => {
-    server.destroy();
-    client.destroy();
-  };
-  const watchdog = setTimeout(close, 50_000);
+  const { server, client, peer, serverPeer, close } = await loopbackPair({
+    serverSlots: 8,
+    channels: 2,
+    backend: 'native',
+    watchdogMs: 50_000,
+  });
   try {
-    for (const c of [server, client]) c.setSocketBackend('native');
-    await server.createHostBound('127.0.0.1', 0, 8, 2);
-    await client.createHost(1, 2);
     assert.equal(statsOf(server).groEnabled, true, 'a host of 8 slots receives with GRO');
     assert.equal(statsOf(client).groEnabled, false, 'a one-slot host does not');
-
-    const peer = await client.connectToHost('127.0.0.1', server.getLocalPort(), 2);
-    let serverPeer: ENetPacketPeer | null = null;
-    while (serverPeer === null || peer.getState() !== PeerState.CONNECTED) {
-      const e = await server.service(5);
-      if (e.type === EventType.CONNECT) serverPeer = e.peer;
-      await client.service(5);
-    }
     // Trains of equal-size datagrams: 1 KiB reliable packets on channel 0 (one a datagram), then
     // 64 B unreliable ones on channel 1 (packed by the MTU), all queued before one flush.
     const RELIABLE_COUNT = 200;
@@ -75,7 +64,6 @@ test('a server host receives GSO trains coalesced (GRO) and hands out every pack
     assert.ok(unreliable > 0, 'unreliable packets arrived too');
     assert.ok(statsOf(server).groDatagrams > 0, `${statsOf(server).groDatagrams} datagrams arrived coalesced`);
   } finally {
-    clearTimeout(watchdog);
     close();
   }
 });

@@ -1,6 +1,19 @@
 import { ENetConnection, type ENetPacketPeer, EventType, PeerState } from '../../src/index.js';
+import type { SocketBackendChoice } from '../../src/index.js';
 
-/** A server and a client connected to it over loopback (one slot, one channel each way). */
+/** How {@link loopbackPair} sets the two up; every field has a default. */
+export interface LoopbackPairOptions {
+  /** The server's peer slots (default 1; the client always has one). */
+  serverSlots?: number;
+  /** Channels of both hosts and of the connection (default 1). */
+  channels?: number;
+  /** Socket backend of both (default: the environment's choice). */
+  backend?: SocketBackendChoice;
+  /** Ms after which a watchdog destroys both (default 30 000). */
+  watchdogMs?: number;
+}
+
+/** A server and a client connected to it over loopback. */
 export interface LoopbackPair {
   server: ENetConnection;
   client: ENetConnection;
@@ -16,9 +29,11 @@ export interface LoopbackPair {
  * Connects a fresh client to a fresh server on 127.0.0.1; a watchdog destroys both after
  * `watchdogMs` so that a stuck test ends. Call close() when done.
  */
-export async function loopbackPair(watchdogMs = 30_000): Promise<LoopbackPair> {
+export async function loopbackPair(options: LoopbackPairOptions = {}): Promise<LoopbackPair> {
+  const { serverSlots = 1, channels = 1, backend, watchdogMs = 30_000 } = options;
   const server = new ENetConnection();
   const client = new ENetConnection();
+  if (backend !== undefined) for (const c of [server, client]) c.setSocketBackend(backend);
   const close = () => {
     clearTimeout(watchdog);
     server.destroy();
@@ -26,9 +41,9 @@ export async function loopbackPair(watchdogMs = 30_000): Promise<LoopbackPair> {
   };
   const watchdog = setTimeout(close, watchdogMs);
   try {
-    await server.createHostBound('127.0.0.1', 0, 1, 1);
-    await client.createHost(1, 1);
-    const peer = await client.connectToHost('127.0.0.1', server.getLocalPort(), 1);
+    await server.createHostBound('127.0.0.1', 0, serverSlots, channels);
+    await client.createHost(1, channels);
+    const peer = await client.connectToHost('127.0.0.1', server.getLocalPort(), channels);
     let serverPeer: ENetPacketPeer | null = null;
     while (serverPeer === null || peer.getState() !== PeerState.CONNECTED) {
       const e = await server.service(5);
