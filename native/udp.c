@@ -4,7 +4,7 @@
  * of equal-size datagrams to one address). N-API only; see README.md beside this file.
  *
  * JS-visible functions (src/transport/native-socket.ts is the only caller):
- *   open(family, address, port, rcvbuf, sndbuf, data, meta, slotSize, callback, gro) -> handle
+ *   open(family, address, port, rcvbuf, sndbuf, data, meta, slotSize, callback, gro, busyPollUs) -> handle
  *   send(handle, data, meta, count)
  *   localPort(handle) -> number          close(handle)
  *   stats(handle) -> object              fd(handle) -> number
@@ -19,6 +19,14 @@
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
  * when the poll itself fails. With `gro`, a record may hold a run of coalesced datagrams: its
  * segment size is in the upper 16 bits of the flags word.
+ *
+ * Busy polling (busyPollUs > 0): once a wake-up has handed out datagrams and found the queue
+ * empty, the socket keeps reading (yielding the CPU between tries) for up to busyPollUs before
+ * it goes back to the event loop, when the last gap between the queue going empty and the next
+ * datagram was under twice that: a reply that comes within it is read without the sleep and
+ * wake-up in between. A poll that gets nothing makes the next 1, 2, 4 ... 256 wake-ups skip it;
+ * one that gets a datagram resets that. Only while the socket is the process's one open socket
+ * of this addon: another one could be what the awaited datagram depends on.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -28,6 +36,7 @@
 #include <netinet/udp.h>
 #include <node_api.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,6 +82,7 @@
 #define GSO_MAX_BYTES 65000 /* below IPv4's and IPv6's 64 KiB payload limits */
 #define QUEUE_MAX_ENTRIES 4096
 #define QUEUE_MAX_BYTES (4u << 20)
+#define BUSY_POLL_BACKOFF_MAX 256 /* wake-ups a run of fruitless busy polls makes skip it, at most */
 
 typedef union {
   struct sockaddr sa;
@@ -144,7 +154,24 @@ typedef struct {
   double receive_errors;
   double gro_datagrams;
   uint32_t fail_sends; /* tests: bit k set = the k-th next sendmmsg call fails with EAGAIN */
+
+  int64_t busy_poll_ns;   /* 0: off (see the top of this file) */
+  int64_t idle_since;     /* when reading last stopped at an empty queue (ns), 0 = not since */
+  int64_t last_gap;       /* ns from the queue going empty to the next datagram read */
+  uint32_t busy_poll_skip;    /* wake-ups left that do not busy-poll */
+  uint32_t busy_poll_backoff; /* what the next fruitless poll sets busy_poll_skip to (0: 1) */
+  double busy_polls;
+  double busy_poll_hits;
 } udp_socket;
+
+/* Sockets of this addon open in the process (any thread): busy polling needs it to be 1. */
+static atomic_int open_sockets;
+
+static int64_t monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
 
 /* sendmmsg, or the EAGAIN a test asked for (see failSends). */
 static int send_messages(udp_socket *s, struct mmsghdr *messages, unsigned count) {
@@ -215,6 +242,7 @@ static void flush_queue(udp_socket *s);
 static void close_socket(udp_socket *s) {
   if (s->closing) return;
   s->closing = 1;
+  atomic_fetch_sub(&open_sockets, 1);
   flush_queue(s);
   uv_close((uv_handle_t *)&s->poll, on_poll_closed);
   /* uv_close has taken the fd out of epoll: close it now, so that the port is free at once. */
@@ -466,6 +494,15 @@ static void receive_batches(udp_socket *s) {
   napi_get_reference_value(env, s->resource, &resource);
   napi_get_reference_value(env, s->callback, &callback);
   napi_get_undefined(env, &undefined);
+  if (s->idle_since != 0) {
+    s->last_gap = monotonic_ns() - s->idle_since;
+    s->idle_since = 0;
+  }
+  int busy_poll = s->busy_poll_ns > 0 && s->busy_poll_skip == 0 && s->last_gap < 2 * s->busy_poll_ns &&
+                  atomic_load(&open_sockets) == 1;
+  if (s->busy_poll_skip > 0) s->busy_poll_skip--;
+  int64_t empty_at = 0;   /* when this wake-up found the queue empty after handing out datagrams */
+  int64_t poll_until = 0; /* the end of the busy poll that began then, 0 = none */
   int full_batches = 0;
   for (int calls = 0; calls < RECV_CALLS_PER_WAKE && !s->closing; calls++) {
     for (uint32_t k = 0; k < s->slots; k++) {
@@ -478,12 +515,44 @@ static void receive_batches(udp_socket *s) {
     }
     uint32_t want = calls == 0 && !s->backlogged && s->slots > RECV_FIRST_SLOTS ? RECV_FIRST_SLOTS : s->slots;
     int n = recvmmsg(s->fd, s->recv_msgs, want, MSG_DONTWAIT, NULL);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int64_t now = monotonic_ns();
+      if (empty_at == 0) {
+        empty_at = now;
+        if (busy_poll && calls > 0) {
+          poll_until = now + s->busy_poll_ns;
+          s->busy_polls++;
+        }
+      }
+      if (now < poll_until) {
+        sched_yield();
+        calls--; /* polling for the next datagram is not a batch */
+        continue;
+      }
+      if (poll_until != 0) {
+        /* Nothing came: back off. */
+        s->busy_poll_skip = s->busy_poll_backoff == 0 ? 1 : s->busy_poll_backoff;
+        s->busy_poll_backoff = s->busy_poll_skip >= BUSY_POLL_BACKOFF_MAX ? BUSY_POLL_BACKOFF_MAX : 2 * s->busy_poll_skip;
+      }
+      s->idle_since = empty_at;
+      break;
+    }
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EBADF) break;
+      if (errno == EBADF) break;
       s->receive_errors++;
       continue; /* a datagram's error (ICMP-induced ECONNREFUSED and the like): skip it, keep draining */
     }
     if (n == 0) break;
+    if (empty_at != 0) {
+      s->last_gap = monotonic_ns() - empty_at;
+      if (poll_until != 0) {
+        s->busy_poll_hits++;
+        s->busy_poll_backoff = 0;
+        busy_poll = s->busy_poll_skip == 0 && atomic_load(&open_sockets) == 1;
+      }
+      empty_at = 0;
+      poll_until = 0;
+    }
     for (int k = 0; k < n; k++) {
       struct msghdr *h = &s->recv_msgs[k].msg_hdr;
       uint32_t *m = s->recv_meta + (size_t)k * META_WORDS;
@@ -518,7 +587,12 @@ static void receive_batches(udp_socket *s) {
     }
     napi_close_callback_scope(env, callback_scope);
     if (status == napi_pending_exception) break;
-    if ((uint32_t)n < want) break; /* short batch: the queue is empty */
+    if ((uint32_t)n < want) {
+      /* A short batch: the queue is empty (a busy poll learns so from its first read). */
+      if (busy_poll) continue;
+      s->idle_since = monotonic_ns();
+      break;
+    }
     full_batches++;
   }
   s->backlogged = full_batches == RECV_CALLS_PER_WAKE;
@@ -597,12 +671,14 @@ static int typed_array_arg(napi_env env, napi_value value, napi_typedarray_type 
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
-  napi_value argv[10];
+  size_t argc = 11;
+  napi_value argv[11];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 9) return throw_type(env, "open() takes 9 or 10 arguments");
+  if (argc < 9) return throw_type(env, "open() takes 9 to 11 arguments");
   bool gro = false;
   if (argc >= 10) napi_get_value_bool(env, argv[9], &gro);
+  uint32_t busy_poll_us = 0;
+  if (argc >= 11 && napi_get_value_uint32(env, argv[10], &busy_poll_us) != napi_ok) busy_poll_us = 0;
   int32_t family, port, rcvbuf, sndbuf;
   uint32_t slot_size;
   char address[INET6_ADDRSTRLEN + 64];
@@ -618,7 +694,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       !typed_array_arg(env, argv[6], napi_uint32_array, &meta, &meta_len) ||
       napi_get_value_uint32(env, argv[7], &slot_size) != napi_ok || slot_size == 0 ||
       napi_typeof(env, argv[8], &callback_type) != napi_ok || callback_type != napi_function)
-    return throw_type(env, "open(family, address, port, rcvbuf, sndbuf, data: Uint8Array, meta: Uint32Array, slotSize, callback, gro?)");
+    return throw_type(env, "open(family, address, port, rcvbuf, sndbuf, data: Uint8Array, meta: Uint32Array, slotSize, callback, gro?, busyPollUs?)");
   uint32_t slots = (uint32_t)(data_len / slot_size);
   if (slots > RECV_SLOTS_MAX) slots = RECV_SLOTS_MAX;
   if (slots == 0 || meta_len < (size_t)slots * META_WORDS) return throw_type(env, "receive buffers too small");
@@ -665,6 +741,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->family = hints.ai_family;
   s->gso_enabled = 1;
   s->gro_enabled = gro && setsockopt(fd, SOL_UDP, UDP_GRO, &(int){1}, sizeof(int)) == 0;
+  s->busy_poll_ns = (int64_t)busy_poll_us * 1000;
+  s->last_gap = INT64_MAX;
   s->recv_data = data;
   s->recv_meta = meta;
   s->slot_size = slot_size;
@@ -684,6 +762,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   s->poll.data = s;
   s->refs = 2;
+  atomic_fetch_add(&open_sockets, 1);
   napi_value resource, name, handle;
   napi_create_object(env, &resource);
   napi_create_string_utf8(env, "enet-ts:udp", NAPI_AUTO_LENGTH, &name);
@@ -770,6 +849,8 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
   set_number(env, result, "queueLength", s->queue_tail - s->queue_head);
   set_number(env, result, "receiveErrors", s->receive_errors);
   set_number(env, result, "groDatagrams", s->gro_datagrams);
+  set_number(env, result, "busyPolls", s->busy_polls);
+  set_number(env, result, "busyPollHits", s->busy_poll_hits);
   napi_value gso;
   napi_get_boolean(env, s->gso_enabled, &gso);
   napi_set_named_property(env, result, "gsoEnabled", gso);

@@ -77,4 +77,10 @@ export interface SocketOpenOptions {
    * slot grows to 64 KiB and the lend area to 1 MiB.
    */
   gro?: boolean;
+  /**
+   * Native backend only: how long a socket that has just handed out datagrams keeps reading
+   * before it goes back to the event loop, while traffic is dense (default: the
+   * ENET_TS_BUSY_POLL_US environment variable, else 50; 0 turns it off). See native/udp.c.
+   */
+  busyPollMicroseconds?: number;
 }

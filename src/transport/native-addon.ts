@@ -25,6 +25,10 @@ export interface NativeSocketStats {
   receiveErrors: number;
   /** Datagrams that arrived coalesced by GRO. */
   groDatagrams: number;
+  /** Busy polls begun (see SocketOpenOptions.busyPollMicroseconds). */
+  busyPolls: number;
+  /** Busy polls that got a datagram before they ended. */
+  busyPollHits: number;
   /** UDP_GRO is on (asked for and accepted by the kernel). */
   groEnabled: boolean;
   /** False once the kernel refused UDP_SEGMENT. */
@@ -44,6 +48,7 @@ export interface NativeUdpAddon {
     slotSize: number,
     onBatch: (countOrError: number) => void,
     gro: boolean,
+    busyPollMicroseconds: number,
   ): NativeSocketHandle;
   send(handle: NativeSocketHandle, data: Uint8Array, meta: Uint32Array, count: number): void;
   close(handle: NativeSocketHandle): void;

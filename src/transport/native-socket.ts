@@ -75,6 +75,26 @@ export function splitCoalesced(batch: DatagramBatch, out: DatagramBatch): boolea
   return true;
 }
 
+/**
+ * Microseconds a native socket busy-polls by default (see SocketOpenOptions.busyPollMicroseconds):
+ * a reply that comes within them is read without the sleep and wake-up in between. B4 (32 B
+ * ping-pong between two processes, 20 000 round trips, alternated): median RTT 41-57 µs without,
+ * 23-25 µs with; p99 87-138 µs without, 88-106 µs with.
+ */
+export const DEFAULT_BUSY_POLL_MICROSECONDS = 50;
+
+/** The environment variable that sets the busy poll of native sockets (microseconds, 0 = off). */
+export const BUSY_POLL_ENV = 'ENET_TS_BUSY_POLL_US';
+
+/** The busy poll ENET_TS_BUSY_POLL_US asks for (the default when unset); throws on a bad value. */
+export function busyPollFromEnv(): number {
+  const value = process.env[BUSY_POLL_ENV];
+  if (value === undefined || value === '') return DEFAULT_BUSY_POLL_MICROSECONDS;
+  const us = Number(value);
+  if (!Number.isInteger(us) || us < 0 || us > 1_000_000) throw new Error(`${BUSY_POLL_ENV}=${value}: expected microseconds, 0 to 1000000`);
+  return us;
+}
+
 /** Opens an AF_INET or AF_INET6 socket with the addon, turning its errors into Node-style ones. */
 function openNativeHandle(
   addon: NativeUdpAddon,
@@ -98,6 +118,7 @@ function openNativeHandle(
       gro ? NATIVE_GRO_SLOT_SIZE : NATIVE_SLOT_SIZE,
       onBatch,
       gro,
+      options.busyPollMicroseconds ?? busyPollFromEnv(),
     );
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
