@@ -17,7 +17,9 @@
  *                                        mapping in transparent huge pages where the kernel
  *                                        allows them, faulted in by a short-lived thread
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
- * when the poll itself fails. With `gro`, a record may hold a run of coalesced datagrams: its
+ * when the poll itself fails. When it returns true for a batch, it is called again with 0 once the
+ * microtasks and process.nextTick callbacks that batch queued have run (the application's
+ * reaction to it), before the next read: without a process.nextTick of its own per batch. With `gro`, a record may hold a run of coalesced datagrams: its
  * segment size is in the upper 16 bits of the flags word.
  *
  * Busy polling (busyPollUs > 0): once a wake-up has handed out datagrams and found the queue
@@ -485,13 +487,34 @@ static void send_batch(udp_socket *s, const uint8_t *data, size_t data_len, cons
 
 /* ---------- receive ---------- */
 
+/* Calls the receive callback with `argument` in a callback scope of its own (closing it runs the
+   microtasks and the process.nextTick queue). Returns the callback's result as a boolean, or -1
+   when it threw (the exception is reported as uncaught). */
+static int call_receive_callback(udp_socket *s, napi_value callback, napi_value receiver, uint32_t argument) {
+  napi_env env = s->env;
+  napi_value resource, arg, result = NULL;
+  napi_callback_scope callback_scope;
+  napi_get_reference_value(env, s->resource, &resource);
+  napi_create_uint32(env, argument, &arg);
+  napi_open_callback_scope(env, resource, s->async_context, &callback_scope);
+  napi_status status = napi_call_function(env, receiver, callback, 1, &arg, &result);
+  bool again = false;
+  if (status == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  } else if (status == napi_ok && result != NULL && napi_get_value_bool(env, result, &again) != napi_ok) {
+    again = false;
+  }
+  napi_close_callback_scope(env, callback_scope);
+  return status == napi_pending_exception ? -1 : again;
+}
+
 static void receive_batches(udp_socket *s) {
   napi_env env = s->env;
   napi_handle_scope handle_scope;
-  napi_callback_scope callback_scope;
-  napi_value resource, callback, undefined;
+  napi_value callback, undefined;
   if (napi_open_handle_scope(env, &handle_scope) != napi_ok) return;
-  napi_get_reference_value(env, s->resource, &resource);
   napi_get_reference_value(env, s->callback, &callback);
   napi_get_undefined(env, &undefined);
   if (s->idle_since != 0) {
@@ -573,20 +596,12 @@ static void receive_batches(udp_socket *s) {
         }
       }
     }
-    napi_value argument;
-    napi_create_uint32(env, (uint32_t)n, &argument);
     /* One callback scope per batch: closing it runs the microtasks and process.nextTick queue, so
        the application reacts to each batch (and the acks and replies go out) before the next is
        read, and what a batch queued does not pile up across the whole wake-up. */
-    napi_open_callback_scope(env, resource, s->async_context, &callback_scope);
-    napi_status status = napi_call_function(env, undefined, callback, 1, &argument, NULL);
-    if (status == napi_pending_exception) {
-      napi_value error;
-      napi_get_and_clear_last_exception(env, &error);
-      napi_fatal_exception(env, error);
-    }
-    napi_close_callback_scope(env, callback_scope);
-    if (status == napi_pending_exception) break;
+    int called = call_receive_callback(s, callback, undefined, (uint32_t)n);
+    if (called > 0 && !s->closing) called = call_receive_callback(s, callback, undefined, 0);
+    if (called < 0) break;
     if ((uint32_t)n < want) {
       /* A short batch: the queue is empty (a busy poll learns so from its first read). */
       if (busy_poll) continue;

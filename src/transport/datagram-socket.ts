@@ -44,6 +44,15 @@ export interface DatagramSocket {
   /** Called once per received batch (one or more datagrams). */
   onReceive: (batch: DatagramBatch) => void;
   /**
+   * Where the backend can (native): asks, during `onReceive`, for {@link onReactionsRun} once the
+   * microtasks and process.nextTick callbacks queued while handling the batch have run, before
+   * the next batch is read; returns false where it cannot (the caller then defers with
+   * process.nextTick itself).
+   */
+  askForReactionsRun?(): boolean;
+  /** Called as {@link askForReactionsRun} asked. */
+  onReactionsRun?: () => void;
+  /**
    * Spare bytes in the ArrayBuffer the batches are received into (or undefined): the engine
    * stores the packets it lends there, copied within one ArrayBuffer.
    */

@@ -51,6 +51,7 @@ export class HostDriver {
     this.host.setTime(engineClock());
     this.pipeline = new DatagramPipeline(socket, this.host, engineClock);
     this.pipeline.onBatchEnd = this.afterBatch;
+    socket.onReactionsRun = this.reactionFlush;
     this.batchPerWakeUp = socket.backend === 'native';
   }
 
@@ -70,7 +71,9 @@ export class HostDriver {
       this.onReady();
       if (!this.reactionsQueued) {
         this.reactionsQueued = true;
-        runInMicrotask(this.afterReactions);
+        // The native backend calls reactionFlush once the reactions ran; elsewhere a microtask
+        // defers it with process.nextTick.
+        if (this.pipeline.socket.askForReactionsRun?.() !== true) runInMicrotask(this.afterReactions);
       }
     }
     this.scheduleFlush();
@@ -80,7 +83,9 @@ export class HostDriver {
   /**
    * Queued as a microtask, it defers the flush with process.nextTick, which Node runs only once
    * the microtask queue has drained: after the application's reaction to the events, however many
-   * awaits deep, so what it sends at once shares a datagram with our acks.
+   * awaits deep, so what it sends at once shares a datagram with our acks. (The native backend
+   * calls reactionFlush at that point itself: no process.nextTick, whose queue Node drains with
+   * a Map allocated each time, per batch.)
    */
   private readonly afterReactions = (): void => {
     process.nextTick(this.reactionFlush);

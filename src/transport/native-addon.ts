@@ -46,7 +46,7 @@ export interface NativeUdpAddon {
     data: Uint8Array,
     meta: Uint32Array,
     slotSize: number,
-    onBatch: (countOrError: number) => void,
+    onBatch: (countOrError: number) => boolean,
     gro: boolean,
     busyPollMicroseconds: number,
   ): NativeSocketHandle;

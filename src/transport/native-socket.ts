@@ -103,7 +103,7 @@ function openNativeHandle(
   options: SocketOpenOptions,
   data: Uint8Array,
   meta: Uint32Array,
-  onBatch: (countOrError: number) => void,
+  onBatch: (countOrError: number) => boolean,
 ): NativeSocketHandle {
   const gro = options.gro === true;
   try {
@@ -138,7 +138,12 @@ export class NativeDatagramSocket implements DatagramSocket {
   readonly backend = 'native';
   readonly ipv6: boolean;
   onReceive: (batch: DatagramBatch) => void = () => {};
+  onReactionsRun: () => void = () => {};
   onError: (error: Error) => void = () => {};
+  /** A batch is being handed out (onReceive runs). */
+  private inBatch = false;
+  /** onReceive asked for onReactionsRun after the batch being handed out. */
+  private reactionsAsked = false;
   readonly lendArea: Uint8Array;
   private readonly addon: NativeUdpAddon;
   private readonly handle: NativeSocketHandle;
@@ -169,15 +174,33 @@ export class NativeDatagramSocket implements DatagramSocket {
     // With GRO, coalesced runs are handed out split, through a second reused batch.
     const split: DatagramBatch = { data: batch.data, meta: new Uint32Array(0), count: 0 };
     let socket: NativeDatagramSocket | null = null;
-    const onBatch = (countOrError: number) => {
-      if (socket === null || socket.closed) return;
+    // The addon calls back with 0 after a batch for which this returned true, once the microtasks
+    // and process.nextTick callbacks the batch queued have run.
+    const onBatch = (countOrError: number): boolean => {
+      if (socket === null || socket.closed) return false;
+      if (countOrError === 0) {
+        socket.reactionsAsked = false;
+        socket.onReactionsRun();
+        return false;
+      }
       if (countOrError < 0) {
         const code = getSystemErrorName(countOrError);
         socket.onError(Object.assign(new Error(`poll ${code}`), { code, errno: countOrError, syscall: 'poll' }));
-        return;
+        return false;
       }
       batch.count = countOrError;
-      socket.onReceive(options.gro === true && splitCoalesced(batch, split) ? split : batch);
+      if (socket.reactionsAsked) {
+        // The call after the last batch did not come (its handler threw): make it now.
+        socket.reactionsAsked = false;
+        socket.onReactionsRun();
+      }
+      socket.inBatch = true;
+      try {
+        socket.onReceive(options.gro === true && splitCoalesced(batch, split) ? split : batch);
+      } finally {
+        socket.inBatch = false;
+      }
+      return socket.reactionsAsked;
     };
     const plan = bindPlan(options.bindAddress);
     let handle: NativeSocketHandle;
@@ -195,6 +218,12 @@ export class NativeDatagramSocket implements DatagramSocket {
 
   send(batch: DatagramBatch): void {
     if (!this.closed && batch.count > 0) this.addon.send(this.handle, batch.data, batch.meta, batch.count);
+  }
+
+  askForReactionsRun(): boolean {
+    if (!this.inBatch) return false;
+    this.reactionsAsked = true;
+    return true;
   }
 
   localPort(): number {

@@ -450,6 +450,54 @@ describe('native backend with GRO', { skip: nativeSkip, timeout: TEST_TIMEOUT },
   });
 });
 
+describe('native: a run after the reactions to a batch', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
+  test('onReactionsRun comes once the microtasks and process.nextTick callbacks of the batch have run, before the next batch', async () => {
+    const options = { bindAddress: '127.0.0.1', port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
+    const receiver = (await openDatagramSocket(options, 'native')) as NativeDatagramSocket;
+    const sender = await openDatagramSocket(options, 'native');
+    try {
+      assert.equal(receiver.askForReactionsRun(), false, 'outside onReceive it cannot be asked for');
+      const log: string[] = [];
+      let batches = 0;
+      let done: () => void = () => {};
+      const finished = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      receiver.onReceive = () => {
+        const n = batches++;
+        log.push(`batch ${n}`);
+        // A reaction some awaits deep, and a process.nextTick queued from a microtask.
+        void (async () => {
+          for (let i = 0; i < 5; i++) await null;
+          log.push(`awaits ${n}`);
+          queueMicrotask(() => process.nextTick(() => log.push(`tick ${n}`)));
+        })();
+        assert.equal(receiver.askForReactionsRun(), true);
+      };
+      receiver.onReactionsRun = () => {
+        log.push(`run ${batches - 1}`);
+        if (batches === 2) done();
+        else sender.send(batchTo('127.0.0.1', receiver.localPort(), [payload(8, 2)]));
+      };
+      sender.send(batchTo('127.0.0.1', receiver.localPort(), [payload(8, 1)]));
+      await finished;
+      assert.deepEqual(log, ['batch 0', 'awaits 0', 'tick 0', 'run 0', 'batch 1', 'awaits 1', 'tick 1', 'run 1']);
+    } finally {
+      receiver.close();
+      sender.close();
+    }
+  });
+
+  test('node:dgram cannot: the caller defers with process.nextTick itself', async () => {
+    const socket = await openDatagramSocket({ bindAddress: '127.0.0.1', port: 0, receiveBufferSize: 0, sendBufferSize: 0 }, 'dgram');
+    try {
+      assert.equal(socket.askForReactionsRun, undefined);
+    } finally {
+      socket.close();
+    }
+  });
+});
+
 describe('native send queue (EAGAIN simulated: loopback never fills a send buffer)', { skip: nativeSkip, timeout: TEST_TIMEOUT }, () => {
   const base = { bindAddress: '127.0.0.1', port: 0, receiveBufferSize: BIG_BUFFER, sendBufferSize: 256 * 1024 };
   /** Tiny datagrams numbered 0..count-1 (the number in the first four bytes). */
