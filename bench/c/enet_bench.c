@@ -16,7 +16,8 @@
  *                                            the next `count` are timed)
  *   b3  one big reliable packet              size, warmup (transfers before the timed one;
  *                                            the receiver answers each with 1 byte)
- *   b4  reliable ping-pong                   count, warmup, size
+ *   b4  reliable ping-pong                   count, warmup, cold (the first `cold` round trips of
+ *                                            the warm-up: cold_median_us), size
  *   b5  many clients connect                 clients (this process), total (all processes),
  *                                            rounds; the client prints CREATED and connects
  *                                            on each "GO" (stdin); the server times from its
@@ -470,17 +471,22 @@ static int client(const char *sc) {
     await_receive(h);
     printf("RESULT ms=%.1f\n", now_ms() - t0);
   } else if (!strcmp(sc, "b4")) {
-    long warmup = param("warmup", 0);
+    long warmup = param("warmup", 0), cold = param("cold", 0);
+    if (cold > warmup) cold = warmup;
     double *rtt = malloc(sizeof(double) * (size_t)count);
+    double *first = malloc(sizeof(double) * (size_t)(cold > 0 ? cold : 1)); /* the cold row */
     for (long i = -warmup; i < count; i++) {
       double t0 = now_ms();
       send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
       enet_host_flush(h);
       await_receive(h);
       if (i >= 0) rtt[i] = (now_ms() - t0) * 1000;
+      else if (i + warmup < cold) first[i + warmup] = (now_ms() - t0) * 1000;
     }
     qsort(rtt, (size_t)count, sizeof rtt[0], cmp_double);
-    printf("RESULT median_us=%.1f p99_us=%.1f\n", rtt[count / 2], rtt[count * 99 / 100]);
+    qsort(first, (size_t)cold, sizeof first[0], cmp_double);
+    printf("RESULT median_us=%.1f p99_us=%.1f cold_median_us=%.1f\n", rtt[count / 2], rtt[count * 99 / 100],
+           cold > 0 ? first[cold / 2] : 0.0);
   }
   printf("DONE\n");
   idle_forever(h);

@@ -129,6 +129,7 @@ if (role === 'server') {
         return;
       }
       const warmup = param('warmup', 0);
+      const cold = new Float64Array(Math.min(param('cold', 0), warmup));
       const rtt = new Float64Array(count);
       for (let i = -warmup; i < count; i++) {
         const t0 = perf.now();
@@ -137,9 +138,13 @@ if (role === 'server') {
           sock.send(msg);
         });
         if (i >= 0) rtt[i] = (perf.now() - t0) * 1000;
+        else if (i + warmup < cold.length) cold[i + warmup] = (perf.now() - t0) * 1000;
       }
       rtt.sort();
-      out(`RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)}`);
+      cold.sort();
+      out(
+        `RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)} cold_median_us=${(cold[cold.length >> 1] ?? 0).toFixed(1)}`,
+      );
       out('DONE');
     });
   });

@@ -308,15 +308,21 @@ async function client() {
     await exchange(conn, peer, msg);
     out(`RESULT ms=${(perf.now() - t0).toFixed(1)}`);
   } else if (sc === 'b4') {
+    // The first `cold` round trips of the warm-up are kept too: the cold row.
     const warmup = param('warmup', 0);
+    const cold = new Float64Array(Math.min(param('cold', 0), warmup));
     const rtt = new Float64Array(count);
     for (let i = -warmup; i < count; i++) {
       const t0 = perf.now();
       await exchange(conn, peer, msg);
       if (i >= 0) rtt[i] = (perf.now() - t0) * 1000;
+      else if (i + warmup < cold.length) cold[i + warmup] = (perf.now() - t0) * 1000;
     }
     rtt.sort();
-    out(`RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)}`);
+    cold.sort();
+    out(
+      `RESULT median_us=${rtt[count >> 1].toFixed(1)} p99_us=${rtt[Math.floor((count * 99) / 100)].toFixed(1)} cold_median_us=${(cold[cold.length >> 1] ?? 0).toFixed(1)}`,
+    );
   }
   out('DONE');
   for (;;) {
