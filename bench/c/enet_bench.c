@@ -14,8 +14,9 @@
  *                                            sends a 4-byte credit on channel 1 every `credit`
  *                                            messages; the first `warmup` are the cold phase,
  *                                            the next `count` are timed)
- *   b3  one big reliable packet              size, warmup (transfers before the timed one;
- *                                            the receiver answers each with 1 byte)
+ *   b3  one big reliable packet              size, warmup (transfers before the timed ones;
+ *                                            the first is cold_ms), timed (transfers whose
+ *                                            median is ms); the receiver answers each with 1 byte
  *   b4  reliable ping-pong                   count, warmup, cold (the first `cold` round trips of
  *                                            the warm-up: cold_median_us), size
  *   b5  many clients connect                 clients (this process), total (all processes),
@@ -460,16 +461,22 @@ static int client(const char *sc) {
       }
     }
   } else if (!strcmp(sc, "b3")) {
-    for (long w = param("warmup", 0); w > 0; w--) { /* warm-up transfers, as the enet-ts side */
+    /* Warm-up transfers, as the enet-ts side (the first is the cold figure), then the median of
+       `timed` transfers. */
+    long warmup = param("warmup", 0), timed = param("timed", 1);
+    if (timed < 1) timed = 1;
+    double *times = malloc(sizeof(double) * (size_t)timed), cold = -1;
+    for (long i = -warmup; i < timed; i++) {
+      double t0 = now_ms();
       send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
       enet_host_flush(h);
       await_receive(h);
+      if (i >= 0) times[i] = now_ms() - t0;
+      else if (cold < 0) cold = now_ms() - t0;
     }
-    double t0 = now_ms();
-    send_bytes(peer, 0, msg, (size_t)size, ENET_PACKET_FLAG_RELIABLE);
-    enet_host_flush(h);
-    await_receive(h);
-    printf("RESULT ms=%.1f\n", now_ms() - t0);
+    qsort(times, (size_t)timed, sizeof times[0], cmp_double);
+    if (cold >= 0) printf("RESULT ms=%.1f cold_ms=%.1f\n", times[timed / 2], cold);
+    else printf("RESULT ms=%.1f\n", times[timed / 2]);
   } else if (!strcmp(sc, "b4")) {
     long warmup = param("warmup", 0), cold = param("cold", 0);
     if (cold > warmup) cold = warmup;
