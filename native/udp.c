@@ -19,8 +19,9 @@
  * The receive callback gets the number of datagrams described in `meta`, or a negative errno
  * when the poll itself fails. When it returns true for a batch, it is called again with 0 once the
  * microtasks and process.nextTick callbacks that batch queued have run (the application's
- * reaction to it), before the next read: without a process.nextTick of its own per batch. With `gro`, a record may hold a run of coalesced datagrams: its
- * segment size is in the upper 16 bits of the flags word.
+ * reaction to it), before the next read: JS needs no process.nextTick of its own per batch.
+ * With `gro`, a record may hold a run of coalesced datagrams: its segment size is in the upper
+ * 16 bits of the flags word.
  *
  * Busy polling (busyPollUs > 0): once a wake-up has handed out datagrams and found the queue
  * empty, the socket keeps reading (yielding the CPU between tries) for up to busyPollUs before
