@@ -491,11 +491,11 @@ static void send_batch(udp_socket *s, const uint8_t *data, size_t data_len, cons
 /* Calls the receive callback with `argument` in a callback scope of its own (closing it runs the
    microtasks and the process.nextTick queue). Returns the callback's result as a boolean, or -1
    when it threw (the exception is reported as uncaught). */
-static int call_receive_callback(udp_socket *s, napi_value callback, napi_value receiver, uint32_t argument) {
+static int call_receive_callback(udp_socket *s, napi_value resource, napi_value callback, napi_value receiver,
+                                 uint32_t argument) {
   napi_env env = s->env;
-  napi_value resource, arg, result = NULL;
+  napi_value arg, result = NULL;
   napi_callback_scope callback_scope;
-  napi_get_reference_value(env, s->resource, &resource);
   napi_create_uint32(env, argument, &arg);
   napi_open_callback_scope(env, resource, s->async_context, &callback_scope);
   napi_status status = napi_call_function(env, receiver, callback, 1, &arg, &result);
@@ -514,8 +514,9 @@ static int call_receive_callback(udp_socket *s, napi_value callback, napi_value 
 static void receive_batches(udp_socket *s) {
   napi_env env = s->env;
   napi_handle_scope handle_scope;
-  napi_value callback, undefined;
+  napi_value resource, callback, undefined;
   if (napi_open_handle_scope(env, &handle_scope) != napi_ok) return;
+  napi_get_reference_value(env, s->resource, &resource);
   napi_get_reference_value(env, s->callback, &callback);
   napi_get_undefined(env, &undefined);
   if (s->idle_since != 0) {
@@ -540,6 +541,7 @@ static void receive_batches(udp_socket *s) {
     uint32_t want = calls == 0 && !s->backlogged && s->slots > RECV_FIRST_SLOTS ? RECV_FIRST_SLOTS : s->slots;
     int n = recvmmsg(s->fd, s->recv_msgs, want, MSG_DONTWAIT, NULL);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (s->busy_poll_ns == 0) break; /* no gaps to measure, no poll */
       int64_t now = monotonic_ns();
       if (empty_at == 0) {
         empty_at = now;
@@ -600,13 +602,13 @@ static void receive_batches(udp_socket *s) {
     /* One callback scope per batch: closing it runs the microtasks and process.nextTick queue, so
        the application reacts to each batch (and the acks and replies go out) before the next is
        read, and what a batch queued does not pile up across the whole wake-up. */
-    int called = call_receive_callback(s, callback, undefined, (uint32_t)n);
-    if (called > 0 && !s->closing) called = call_receive_callback(s, callback, undefined, 0);
+    int called = call_receive_callback(s, resource, callback, undefined, (uint32_t)n);
+    if (called > 0 && !s->closing) called = call_receive_callback(s, resource, callback, undefined, 0);
     if (called < 0) break;
     if ((uint32_t)n < want) {
       /* A short batch: the queue is empty (a busy poll learns so from its first read). */
       if (busy_poll) continue;
-      s->idle_since = monotonic_ns();
+      if (s->busy_poll_ns > 0) s->idle_since = monotonic_ns();
       break;
     }
     full_batches++;

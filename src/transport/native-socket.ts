@@ -179,8 +179,7 @@ export class NativeDatagramSocket implements DatagramSocket {
     const onBatch = (countOrError: number): boolean => {
       if (socket === null || socket.closed) return false;
       if (countOrError === 0) {
-        socket.reactionsAsked = false;
-        socket.onReactionsRun();
+        socket.runReactions();
         return false;
       }
       if (countOrError < 0) {
@@ -189,11 +188,8 @@ export class NativeDatagramSocket implements DatagramSocket {
         return false;
       }
       batch.count = countOrError;
-      if (socket.reactionsAsked) {
-        // The call after the last batch did not come (its handler threw): make it now.
-        socket.reactionsAsked = false;
-        socket.onReactionsRun();
-      }
+      // The call after the last batch did not come (its handler threw): make it now.
+      if (socket.reactionsAsked) socket.runReactions();
       socket.inBatch = true;
       try {
         socket.onReceive(options.gro === true && splitCoalesced(batch, split) ? split : batch);
@@ -224,6 +220,12 @@ export class NativeDatagramSocket implements DatagramSocket {
     if (!this.inBatch) return false;
     this.reactionsAsked = true;
     return true;
+  }
+
+  /** Hands out the run that askForReactionsRun asked for. */
+  private runReactions(): void {
+    this.reactionsAsked = false;
+    this.onReactionsRun();
   }
 
   localPort(): number {

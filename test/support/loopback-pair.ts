@@ -1,5 +1,4 @@
-import { ENetConnection, type ENetPacketPeer, EventType, PeerState } from '../../src/index.js';
-import type { SocketBackendChoice } from '../../src/index.js';
+import { ENetConnection, type ENetPacketPeer, EventType, PeerState, type SocketBackendChoice } from '../../src/index.js';
 
 /** How {@link loopbackPair} sets the two up; every field has a default. */
 export interface LoopbackPairOptions {
