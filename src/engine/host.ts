@@ -19,6 +19,7 @@ import type { Compressor } from '../compress/compressor.js';
 import { AcknowledgementArrays } from './acknowledgement-arrays.js';
 import { IncomingCommand, OutgoingCommand } from './commands.js';
 import { Peer, REASSEMBLY_CHUNK } from './peer.js';
+import { objectArray } from './object-array.js';
 import { RingQueue } from './ring-queue.js';
 import { FRAGMENT_CHUNK_SIZE, type SendChunk, type SendChunkOwner, SendChunkPool } from './send-chunks.js';
 import { handleDatagram } from './protocol-receive.js';
@@ -212,11 +213,11 @@ export class Host implements SendChunkOwner {
   /** Peers with an event to deliver, each once while its needsDispatch is set (stale entries are skipped). */
   private readonly dispatchQueue = new RingQueue<Peer>();
   /** Incoming commands handed out to the application, kept for reuse. */
-  private readonly incomingPool: IncomingCommand[] = [];
+  private readonly incomingPool: IncomingCommand[] = objectArray();
   /** Acknowledgement queues lent to peers while they have acknowledgements pending. */
   readonly acknowledgementArrays = new AcknowledgementArrays();
   /** Outgoing commands sent (unreliable) or acknowledged (reliable), kept for reuse. */
-  private readonly outgoingPool: OutgoingCommand[] = [];
+  private readonly outgoingPool: OutgoingCommand[] = objectArray();
   /** The chunks small packets are copied into when queued, reused once sent or acknowledged. */
   readonly sendChunks = new SendChunkPool(SEND_CHUNK_POOL);
   /** The chunks a large packet's fragments are copied into when queued, reused once acknowledged or sent. */
@@ -224,7 +225,7 @@ export class Host implements SendChunkOwner {
   /** The chunk small unreliable packets (of every peer) are copied into now; they leave at the next pass. */
   sendChunk: SendChunk | null = null;
   /** Reassembly chunks of completed packets, kept for reuse (fresh memory costs a page fault per page). */
-  private readonly reassemblyChunkPool: Uint8Array[] = [];
+  private readonly reassemblyChunkPool: Uint8Array[] = objectArray();
   private receiveSlab = new Uint8Array(RECEIVE_SLAB_SIZE);
   private receiveSlabUsed = 0;
   /**
@@ -247,12 +248,12 @@ export class Host implements SendChunkOwner {
   /** Packets lent and not yet given back; the area is reused from its start once this is 0. */
   private lentPackets = 0;
   /** Peers with something new to send since the last pass. */
-  private readonly sendQueue: Peer[] = [];
+  private readonly sendQueue: Peer[] = objectArray();
   /** Peers whose next deadline may have moved since the last nextTimeout call (each once). */
-  private readonly touched: Peer[] = [];
+  private readonly touched: Peer[] = objectArray();
   private readonly markedForSend: Uint8Array;
   /** The peers not DISCONNECTED, in no particular order (each knows its place: `activeIndex`). */
-  readonly active: Peer[] = [];
+  readonly active: Peer[] = objectArray();
   /**
    * The active peers by remote endpoint (`port|address`): a CONNECT's duplicate check finds its
    * peer without a scan of every active peer.
