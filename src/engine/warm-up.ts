@@ -8,6 +8,12 @@ const PER_ROUND = 20;
 /** Connections opened at once (the handshake paths, as a burst of clients meets them). */
 const CONNECTIONS = 16;
 
+/** Where the warm-up's clients and server are on its in-memory wire. */
+const SERVER_ADDRESS = '10.0.0.2';
+const SERVER_PORT = 1;
+const CLIENT_ADDRESS = '10.0.0.1';
+const CLIENT_PORT = 1000;
+
 let warmedUp = false;
 
 /**
@@ -24,9 +30,9 @@ let warmedUp = false;
 const specimens: object[] = [];
 
 /**
- * Runs a short, private exchange between two in-memory hosts (connect, reliable, unreliable,
- * unsequenced and fragmented packets both ways, lent and not, acknowledgements, events, disconnect), once per
- * process, so the first real peers meet compiled code rather than the interpreter: cold, a
+ * Runs a short, private exchange between an in-memory server and 16 client hosts (connect,
+ * reliable, unreliable, unsequenced and fragmented packets both ways, lent and not,
+ * acknowledgements, events, disconnect), once per process, so the first real peers meet compiled code rather than the interpreter: cold, a
  * burst of 200 reliable packets took 5-30 ms to acknowledge, warm well under 1 ms. Touches no
  * socket, timer or clock; a few milliseconds, once. Returns the packets delivered (0 when it had
  * already run).
@@ -35,23 +41,31 @@ export function warmUpEngine(): number {
   if (warmedUp) return 0;
   warmedUp = true;
   let delivered = 0;
-  const wire: Array<{ to: Host; data: Buffer }> = [];
+  const wire: Array<{ to: Host; data: Buffer; port: number }> = [];
   let id = 0;
   // Full-range u32 values, as real connect IDs and session tokens are: counting from 1 left V8's
   // feedback at small integers, and the first real peer's ID deoptimized the u32 codec.
   const random = () => Math.imul(++id, 2654435761) >>> 0;
-  const a: Host = new Host({ peerCount: CONNECTIONS, random }, (data, start, end) =>
-    wire.push({ to: b, data: Buffer.from(data.subarray(start, end)) }),
+  // Each client a host of its own on a port of its own, as real clients are: with all of them on
+  // one host (one endpoint) the server learnt the path of a client reconnecting from the port of
+  // a connection still open, and a real burst of distinct clients deoptimized `admitConnect`.
+  const clients: Host[] = [];
+  const server: Host = new Host({ peerCount: CONNECTIONS, random }, (data, start, end, _address, port) =>
+    wire.push({ to: clients[port - CLIENT_PORT]!, data: Buffer.from(data.subarray(start, end)), port: SERVER_PORT }),
   );
-  const b: Host = new Host({ peerCount: CONNECTIONS, random }, (data, start, end) =>
-    wire.push({ to: a, data: Buffer.from(data.subarray(start, end)) }),
-  );
+  for (let i = 0; i < CONNECTIONS; i++)
+    clients.push(
+      new Host({ peerCount: 1, random }, (data, start, end) =>
+        wire.push({ to: server, data: Buffer.from(data.subarray(start, end)), port: CLIENT_PORT + i }),
+      ),
+    );
+  const hosts = [server, ...clients];
   let now = 1;
-  /** Services both hosts and carries what they send until neither has anything more to say. */
+  /** Services every host and carries what they send until none has anything more to say. */
   const pump = () => {
     do {
       now += 1;
-      for (const h of [a, b]) {
+      for (const h of hosts) {
         h.setTime(now);
         h.service();
         for (let e = h.checkEvents(); e !== null; e = h.checkEvents())
@@ -60,24 +74,24 @@ export function warmUpEngine(): number {
             if (e.lent >= 0) h.giveBackLent();
           }
       }
-      for (const { to, data } of wire.splice(0)) {
+      for (const { to, data, port } of wire.splice(0)) {
         to.setTime(now);
-        to.receiveAt(data, 0, data.length, to === a ? '10.0.0.2' : '10.0.0.1', 1);
+        to.receiveAt(data, 0, data.length, to === server ? CLIENT_ADDRESS : SERVER_ADDRESS, port);
       }
-    } while (wire.length > 0 || a.hasDispatch() || b.hasDispatch());
+    } while (wire.length > 0 || hosts.some((h) => h.hasDispatch()));
   };
-  const client = a.connect('10.0.0.2', 1, 2, 0);
+  const client = clients[0]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, 0);
   if (client === null) return delivered;
-  for (let i = 1; i < CONNECTIONS; i++) a.connect('10.0.0.2', 1, 2, i);
+  for (let i = 1; i < CONNECTIONS; i++) clients[i]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, i);
   pump();
-  const server = b.active.find((p) => p.connectID === client.connectID);
-  if (server === undefined) return delivered;
+  const accepted = server.active.find((p) => p.connectID === client.connectID);
+  if (accepted === undefined) return delivered;
   const small = new Uint8Array(64);
   const large = new Uint8Array(3000);
   for (let round = 0; round < ROUNDS; round++) {
-    // The second half lends what b receives (as for an application taking packets with takePacket()).
-    b.lendPackets = round >= ROUNDS / 2;
-    for (const peer of [client, server])
+    // The second half lends what the server receives (as for an application taking packets with takePacket()).
+    server.lendPackets = round >= ROUNDS / 2;
+    for (const peer of [client, accepted])
       for (let i = 0; i < PER_ROUND; i++) {
         peer.send(0, small, PACKET_FLAG_RELIABLE);
         peer.send(1, small, 0);
@@ -86,7 +100,7 @@ export function warmUpEngine(): number {
     if (round % 10 === 0) client.send(0, large, PACKET_FLAG_RELIABLE);
     pump();
   }
-  for (const peer of a.active) peer.disconnect(0);
+  for (const h of clients) for (const peer of h.active) peer.disconnect(0);
   pump();
   keepSpecimens();
   return delivered;
