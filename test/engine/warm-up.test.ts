@@ -5,6 +5,7 @@ import { IncomingCommand, OutgoingCommand } from '../../src/engine/commands.js';
 import { Host } from '../../src/engine/host.js';
 import { Peer } from '../../src/engine/peer.js';
 import { warmUpEngine, warmUpSpecimens } from '../../src/engine/warm-up.js';
+import { PeerState } from '../../src/protocol/peer-state.js';
 
 test('the engine warm-up really carries traffic between its hosts, once per process', () => {
   // 8 rounds of 20 reliable, 20 unreliable and 20 unsequenced packets each way, plus fragments:
@@ -27,4 +28,17 @@ test('the warm-up keeps one object of each class a fresh host has none of, on a 
   assert.equal(host.totalReceivedPackets, 0);
   assert.equal(peer.host, host);
   assert.equal(host.peerAt(0).channel(0), channel);
+});
+
+test('the primitives the warm-up runs until V8 optimizes them leave the specimens as they were', () => {
+  warmUpEngine();
+  const [host, peer, , incoming, outgoing] = warmUpSpecimens() as [Host, Peer, Channel, IncomingCommand, OutgoingCommand];
+  assert.equal((host as unknown as { markedForSend: Uint8Array }).markedForSend[0], 0);
+  assert.equal(host.hasDispatch(), false);
+  assert.equal(peer.state, PeerState.DISCONNECTED);
+  assert.equal(peer.acknowledgements.length, 0);
+  assert.ok(peer.outgoingCommands.isEmpty());
+  assert.ok(peer.sentReliableCommands.isEmpty());
+  // Neither command is left in a list.
+  for (const node of [incoming, outgoing]) assert.notEqual(node.listNext.listPrev, node);
 });
