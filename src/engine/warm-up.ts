@@ -45,7 +45,8 @@ const specimens: object[] = [];
  * reliable, unreliable, unsequenced and fragmented packets both ways, lent and not,
  * acknowledgements, events, disconnect), once per process, so the first real peers meet compiled
  * code rather than the interpreter: cold, a burst of 200 reliable packets took 5-30 ms to
- * acknowledge, warm well under 1 ms. Touches no socket, timer or clock; a few milliseconds, once.
+ * acknowledge, warm well under 1 ms. Then runs the smallest primitives until V8 optimizes them
+ * ({@link warmUpPrimitives}). Touches no socket, timer or clock; 20-30 ms here, once.
  * Returns the packets delivered (0 when it had already run).
  */
 export function warmUpEngine(): number {
