@@ -9,7 +9,13 @@ import { TLSOptions } from '../transport/dtls/index.js';
 import { DtlsLayer } from '../transport/dtls-layer.js';
 import { EarliestTimer } from '../transport/earliest-timer.js';
 import { HostDriver } from '../transport/host-driver.js';
-import { UDP_RECEIVE_BUFFER_SIZE, openDatagramSocket, resolveAddress, type SocketBackendChoice } from '../transport/open-socket.js';
+import {
+  UDP_RECEIVE_BUFFER_SIZE,
+  openDatagramSocket,
+  resolveAddress,
+  socketBackendFromEnv,
+  type SocketBackendChoice,
+} from '../transport/open-socket.js';
 import type { DatagramSocket, SocketBackendName } from '../transport/datagram-socket.js';
 import { HOST_SEND_BUFFER_SIZE } from '../protocol/constants.js';
 import { CompressionMode, EventType, HostStatistic } from './enums.js';
@@ -18,6 +24,7 @@ import { ENetError } from './errors.js';
 import { DropWarningLimiter } from './drop-warnings.js';
 import { ENetPacketPeer, type PeerOwner } from './packet-peer.js';
 import { requireInteger, requireRange, requireUint32 } from './validate.js';
+import { warmUpConnections } from './warm-up.js';
 
 /** What `service()` returns: Godot's `[type, peer, data, channel]` as an object. */
 export interface ServiceEvent {
@@ -198,6 +205,7 @@ export class ENetConnection implements PeerOwner {
     this.creating = true;
     let socket: DatagramSocket;
     try {
+      await warmUpConnections(this, this.backendChoice ?? socketBackendFromEnv(), () => new ENetConnection());
       // A host with several peer slots (a server) lets the kernel coalesce GSO runs (UDP_GRO):
       // an enet-ts sender's train then reaches it as one datagram instead of being cut up on the
       // way, which costs the sender a third less system time (B1, B2) and speeds a large transfer

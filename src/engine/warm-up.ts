@@ -5,9 +5,12 @@ import { Host } from './host.js';
 import { List } from './list.js';
 import type { Peer } from './peer.js';
 import { RingQueue } from './ring-queue.js';
+import { PeerState } from '../protocol/peer-state.js';
 
 /** Rounds of traffic the warm-up runs: enough for V8 to compile the hot paths. */
 const ROUNDS = 8;
+/** Rounds of {@link warmUpHandshakes}: all CONNECTIONS connect, then disconnect. */
+const HANDSHAKE_ROUNDS = 50;
 /** Packets per direction and kind in each round. */
 const PER_ROUND = 20;
 /** Connections opened at once (the handshake paths, as a burst of clients meets them). */
@@ -26,6 +29,7 @@ const CLIENT_ADDRESS = '10.0.0.1';
 const CLIENT_PORT = 1000;
 
 let warmedUp = false;
+let handshakesWarmedUp = false;
 
 /**
  * One object of each engine class that a fresh host has none of until its first peer, kept for
@@ -52,52 +56,13 @@ const specimens: object[] = [];
 export function warmUpEngine(): number {
   if (warmedUp) return 0;
   warmedUp = true;
-  let delivered = 0;
-  const wire: Array<{ to: Host; data: Buffer; port: number }> = [];
-  let id = 0;
-  // Full-range u32 values, as real connect IDs and session tokens are: counting from 1 left V8's
-  // feedback at small integers, and the first real peer's ID deoptimized the u32 codec.
-  const random = () => Math.imul(++id, 2654435761) >>> 0;
-  // Each client a host of its own on a port of its own, as real clients are: with all of them on
-  // one host (one endpoint) the server learnt the path of a client reconnecting from the port of
-  // a connection still open, and a real burst of distinct clients deoptimized `admitConnect`.
-  const clients: Host[] = [];
-  const server: Host = new Host({ peerCount: CONNECTIONS, random }, (data, start, end, _address, port) =>
-    wire.push({ to: clients[port - CLIENT_PORT]!, data: Buffer.from(data.subarray(start, end)), port: SERVER_PORT }),
-  );
-  for (let i = 0; i < CONNECTIONS; i++)
-    clients.push(
-      new Host({ peerCount: 1, random }, (data, start, end) =>
-        wire.push({ to: server, data: Buffer.from(data.subarray(start, end)), port: CLIENT_PORT + i }),
-      ),
-    );
-  const hosts = [server, ...clients];
-  let now = 1;
-  /** Services every host and carries what they send until none has anything more to say. */
-  const pump = () => {
-    do {
-      now += 1;
-      for (const h of hosts) {
-        h.setTime(now);
-        h.service();
-        for (let e = h.checkEvents(); e !== null; e = h.checkEvents())
-          if (e.type === 'receive') {
-            delivered++;
-            if (e.lent >= 0) h.giveBackLent();
-          }
-      }
-      for (const { to, data, port } of wire.splice(0)) {
-        to.setTime(now);
-        to.receiveAt(data, 0, data.length, to === server ? CLIENT_ADDRESS : SERVER_ADDRESS, port);
-      }
-    } while (wire.length > 0 || hosts.some((h) => h.hasDispatch()));
-  };
+  const { server, clients, pump, delivered } = inMemoryWire(CONNECTIONS);
   const client = clients[0]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, 0);
-  if (client === null) return delivered;
+  if (client === null) return delivered();
   for (let i = 1; i < CONNECTIONS; i++) clients[i]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, i);
   pump();
   const accepted = server.active.find((p) => p.connectID === client.connectID);
-  if (accepted === undefined) return delivered;
+  if (accepted === undefined) return delivered();
   const small = new Uint8Array(64);
   const large = new Uint8Array(3000);
   for (let round = 0; round < ROUNDS; round++) {
@@ -116,7 +81,83 @@ export function warmUpEngine(): number {
   pump();
   keepSpecimens();
   warmUpPrimitives();
-  return delivered;
+  return delivered();
+}
+
+/**
+ * Runs 800 handshakes (16 clients connecting and disconnecting 50 times) between in-memory
+ * hosts, once per process, after {@link warmUpEngine}, so that V8 optimizes the engine's
+ * handshake functions on calls of their own. Part of the facade's warm-up through sockets
+ * (src/api/warm-up.ts), whose engine calls V8 inlines into their callers there: without these
+ * rounds a real burst of 500 clients still had V8 compile `peersAtEndpoint` (6 bursts of 6),
+ * `receiveAt` (4) and `endpointKey` (3) during the burst (`--trace-opt`). Touches no socket,
+ * timer or clock; about 30 ms here. Returns the handshakes completed (0 when it had already run).
+ */
+export function warmUpHandshakes(): number {
+  warmUpEngine();
+  if (handshakesWarmedUp) return 0;
+  handshakesWarmedUp = true;
+  // Slots enough for the half-open cap (half the slots) to admit all of a round at once.
+  const { server, clients, pump } = inMemoryWire(4 * CONNECTIONS);
+  let handshakes = 0;
+  for (let round = 0; round < HANDSHAKE_ROUNDS; round++) {
+    for (let i = 0; i < CONNECTIONS; i++) clients[i]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, i);
+    pump();
+    for (const peer of server.active) if (peer.state === PeerState.CONNECTED) handshakes++;
+    for (const h of clients) for (const peer of h.active) peer.disconnect(0);
+    pump();
+  }
+  return handshakes;
+}
+
+/**
+ * An in-memory server of `serverSlots` slots and CONNECTIONS client hosts wired to each other, and `pump()`, which
+ * services every host and carries what they send until none has anything more to say.
+ */
+function inMemoryWire(serverSlots: number): { server: Host; clients: Host[]; pump: () => void; delivered: () => number } {
+  let delivered = 0;
+  const wire: Array<{ to: Host; data: Buffer; port: number }> = [];
+  let id = 0;
+  // Full-range u32 values, as real connect IDs and session tokens are: counting from 1 left V8's
+  // feedback at small integers, and the first real peer's ID deoptimized the u32 codec.
+  const random = () => Math.imul(++id, 2654435761) >>> 0;
+  // Each client a host of its own on a port of its own, as real clients are: with all of them on
+  // one host (one endpoint) the server learnt the path of a client reconnecting from the port of
+  // a connection still open, and a real burst of distinct clients deoptimized `admitConnect`.
+  const clients: Host[] = [];
+  const server: Host = new Host({ peerCount: serverSlots, random }, (data, start, end, _address, port) =>
+    wire.push({ to: clients[port - CLIENT_PORT]!, data: Buffer.from(data.subarray(start, end)), port: SERVER_PORT }),
+  );
+  for (let i = 0; i < CONNECTIONS; i++)
+    clients.push(
+      new Host({ peerCount: 1, random }, (data, start, end) =>
+        wire.push({ to: server, data: Buffer.from(data.subarray(start, end)), port: CLIENT_PORT + i }),
+      ),
+    );
+  const hosts = [server, ...clients];
+  let now = 1;
+  const pump = () => {
+    let carried: boolean;
+    do {
+      now += 1;
+      for (const h of hosts) {
+        h.setTime(now);
+        h.service();
+        for (let e = h.checkEvents(); e !== null; e = h.checkEvents())
+          if (e.type === 'receive') {
+            delivered++;
+            if (e.lent >= 0) h.giveBackLent();
+          }
+      }
+      carried = wire.length > 0;
+      for (const { to, data, port } of wire.splice(0)) {
+        to.setTime(now);
+        to.receiveAt(data, 0, data.length, to === server ? CLIENT_ADDRESS : SERVER_ADDRESS, port);
+      }
+      // Once more after anything was carried: what it made its receivers send leaves at their service.
+    } while (carried || hosts.some((h) => h.hasDispatch()));
+  };
+  return { server, clients, pump, delivered: () => delivered };
 }
 
 /** Builds the objects {@link specimens} keeps, on a host of their own that never sees traffic. */

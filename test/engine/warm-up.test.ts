@@ -4,7 +4,7 @@ import { Channel } from '../../src/engine/channel.js';
 import { IncomingCommand, OutgoingCommand } from '../../src/engine/commands.js';
 import { Host } from '../../src/engine/host.js';
 import { Peer } from '../../src/engine/peer.js';
-import { warmUpEngine, warmUpSpecimens } from '../../src/engine/warm-up.js';
+import { warmUpEngine, warmUpHandshakes, warmUpSpecimens } from '../../src/engine/warm-up.js';
 import { PeerState } from '../../src/protocol/peer-state.js';
 
 test('the engine warm-up really carries traffic between its hosts, once per process', () => {
@@ -41,4 +41,9 @@ test('the primitives the warm-up runs until V8 optimizes them leave the specimen
   assert.ok(peer.sentReliableCommands.isEmpty());
   // Neither command is left in a list.
   for (const node of [incoming, outgoing]) assert.notEqual(node.listNext.listPrev, node);
+});
+
+test('the handshake warm-up completes its 800 handshakes, once per process', () => {
+  assert.equal(warmUpHandshakes(), 800);
+  assert.equal(warmUpHandshakes(), 0);
 });

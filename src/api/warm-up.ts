@@ -1,0 +1,103 @@
+import { EventType } from './enums.js';
+import type { ENetConnection, ServiceEvent } from './connection.js';
+import type { SocketBackendChoice } from '../transport/open-socket.js';
+import { warmUpHandshakes } from '../engine/warm-up.js';
+
+/** Client hosts of the warm-up, connecting at once in each round. */
+const CLIENTS = 16;
+/**
+ * Peer slots of the warm-up's server: more than twice its clients, so that the half-open cap
+ * (half the slots) admits every client of a round at once, as a real server's does in a burst.
+ */
+const SERVER_SLOTS = 4 * CLIENTS;
+/**
+ * Rounds of the warm-up, CLIENTS handshakes each. V8 optimizes a function only after it has run
+ * its bytecode some thousands of times over; a warm-up that stops short of that for the functions
+ * of a handshake (50 rounds, or the engine's own 16 connections) leaves them to be compiled during
+ * the first real burst, on the CPU its clients need, which made that burst slower than no warm-up.
+ */
+const ROUNDS = 100;
+/** The warm-up gives up after this long (ms): it only ever makes the first host wait. */
+const DEADLINE_MS = 5000;
+
+/** The environment variable that turns the warm-up off ('0' or 'off'). */
+export const WARM_UP_ENV = 'ENET_TS_WARM_UP';
+
+/** The warm-up of each backend choice, once per process. */
+const warmUps = new Map<SocketBackendChoice, Promise<number>>();
+/** The warm-up's own connections (they do not wait for it). */
+const own = new WeakSet<ENetConnection>();
+
+/**
+ * Resolves once the process has run its one warm-up for `backend` (at once for the warm-up's own
+ * connections, or when ENET_TS_WARM_UP is '0' or 'off'): the engine's handshake warm-up, then a
+ * server and 16 clients, `make()`d and bound to 127.0.0.1, go through 1600 handshakes over real
+ * sockets, so that the first real burst of clients meets code V8 has compiled all the way (socket
+ * backend, pipeline, engine, this facade). About 0.25 s, once per process and backend. Never
+ * rejects: a warm-up that fails (no loopback, no free port) just ends. Resolves to the handshakes
+ * its server completed (0 when it did not run).
+ */
+export function warmUpConnections(connection: ENetConnection, backend: SocketBackendChoice, make: () => ENetConnection): Promise<number> {
+  if (own.has(connection)) return Promise.resolve(0);
+  const setting = process.env[WARM_UP_ENV];
+  if (setting === '0' || setting === 'off') return Promise.resolve(0);
+  let warmUp = warmUps.get(backend);
+  if (warmUp === undefined) {
+    warmUp = run(backend, make).catch(() => 0);
+    warmUps.set(backend, warmUp);
+  }
+  return warmUp;
+}
+
+/** @internal The backend choices the process has warmed up (or is warming up), for tests. */
+export function warmedUpBackends(): SocketBackendChoice[] {
+  return [...warmUps.keys()];
+}
+
+async function run(backend: SocketBackendChoice, make: () => ENetConnection): Promise<number> {
+  const deadline = performance.now() + DEADLINE_MS;
+  const opened: ENetConnection[] = [];
+  let handshakes = 0;
+  const open = async (slots: number): Promise<ENetConnection> => {
+    const connection = make();
+    own.add(connection);
+    connection.onWarning = null;
+    connection.setSocketBackend(backend);
+    opened.push(connection);
+    await connection.createHostBound('127.0.0.1', 0, slots, 2);
+    return connection;
+  };
+  try {
+    warmUpHandshakes();
+    const server = await open(SERVER_SLOTS);
+    const clients: ENetConnection[] = [];
+    for (let i = 0; i < CLIENTS; i++) clients.push(await open(1));
+    const port = server.getLocalPort();
+    const event: ServiceEvent = { type: EventType.NONE, peer: null, data: 0, channel: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const peers = await Promise.all(clients.map((c) => c.connectToHost('127.0.0.1', port, 2, round)));
+      let accepted = 0;
+      let connected = 0;
+      // Two turns more once all are in: the server reads the clients' last PINGs.
+      for (let settle = 2; settle > 0; settle -= accepted === CLIENTS && connected === CLIENTS ? 1 : 0) {
+        if (performance.now() > deadline) return handshakes;
+        for (let e = await server.service(0); e.type !== EventType.NONE; e = server.checkEvents(event))
+          if (e.type === EventType.CONNECT) accepted++;
+        for (const client of clients)
+          for (let e = await client.service(0); e.type !== EventType.NONE; e = client.checkEvents(event))
+            if (e.type === EventType.CONNECT) {
+              // As a C ENet client does right after connecting (its last receive time starts at 0).
+              e.peer?.ping();
+              connected++;
+            }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      handshakes += accepted;
+      for (const peer of server.getPeers()) peer.reset();
+      for (const peer of peers) peer.reset();
+    }
+  } finally {
+    for (const connection of opened) connection.destroy();
+  }
+  return handshakes;
+}

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENetConnection } from '../../src/index.js';
+import { WARM_UP_ENV, warmUpConnections, warmedUpBackends } from '../../src/api/warm-up.js';
+
+test('the warm-up runs 1600 handshakes over sockets of its own, once per process and backend, and closes them', async () => {
+  const made: ENetConnection[] = [];
+  const make = () => {
+    const connection = new ENetConnection();
+    made.push(connection);
+    return connection;
+  };
+  const first = warmUpConnections(new ENetConnection(), 'auto', make);
+  // A second host created meanwhile waits for the same warm-up instead of starting another.
+  const second = warmUpConnections(new ENetConnection(), 'auto', () => assert.fail('a second warm-up'));
+  assert.equal(second, first);
+  assert.equal(await first, 1600);
+  assert.deepEqual(warmedUpBackends(), ['auto']);
+  // A server and 16 clients, every one of them destroyed.
+  assert.equal(made.length, 17);
+  for (const connection of made) assert.equal(connection.socketBackend, null);
+  // The warm-up's own connections do not wait for it (they are what it is made of).
+  assert.equal(await warmUpConnections(made[0]!, 'dgram', () => assert.fail('a warm-up for a connection of its own')), 0);
+});
+
+test(`${WARM_UP_ENV}=0 turns the warm-up off, and a host is created without it`, async () => {
+  const saved = process.env[WARM_UP_ENV];
+  process.env[WARM_UP_ENV] = '0';
+  const connection = new ENetConnection();
+  try {
+    assert.equal(await warmUpConnections(connection, 'dgram', () => assert.fail('a warm-up')), 0);
+    connection.setSocketBackend('dgram');
+    await connection.createHostBound('127.0.0.1', 0, 4);
+    assert.equal(connection.socketBackend, 'dgram');
+    assert.ok(!warmedUpBackends().includes('dgram'));
+  } finally {
+    connection.destroy();
+    if (saved === undefined) delete process.env[WARM_UP_ENV];
+    else process.env[WARM_UP_ENV] = saved;
+  }
+});
