@@ -205,7 +205,10 @@ export class ENetConnection implements PeerOwner {
     this.creating = true;
     let socket: DatagramSocket;
     try {
-      await warmUpConnections(this, this.backendChoice ?? socketBackendFromEnv(), () => new ENetConnection());
+      // A server (several slots) waits for the process's warm-up, so that its first burst of
+      // clients meets compiled code; a client host (one slot, made by the thousand in load tests)
+      // does not pay for it.
+      if (maxPeers > 1) await warmUpConnections(this, this.backendChoice ?? socketBackendFromEnv(), () => new ENetConnection());
       // A host with several peer slots (a server) lets the kernel coalesce GSO runs (UDP_GRO):
       // an enet-ts sender's train then reaches it as one datagram instead of being cut up on the
       // way, which costs the sender a third less system time (B1, B2) and speeds a large transfer

@@ -39,3 +39,15 @@ test(`${WARM_UP_ENV}=0 turns the warm-up off, and a host is created without it`,
     else process.env[WARM_UP_ENV] = saved;
   }
 });
+
+test('a client host (one slot) does not wait for the warm-up', async () => {
+  const connection = new ENetConnection();
+  try {
+    connection.setSocketBackend('dgram');
+    await connection.createHost(1);
+    assert.equal(connection.socketBackend, 'dgram');
+    assert.ok(!warmedUpBackends().includes('dgram'));
+  } finally {
+    connection.destroy();
+  }
+});
