@@ -18,11 +18,9 @@ const SERVER_SLOTS = 4 * CLIENTS;
  * the first real burst, on the CPU its clients need, which made that burst slower than no warm-up.
  */
 const ROUNDS = 100;
-/** Rounds between two that carry data ({@link exchangeData}). */
-const DATA_EVERY = 2;
-/** Unreliable messages each client sends in a data round, in one flush (as B1's sender does). */
+/** Unreliable messages each client sends in the data round, in one flush (as B1's sender does). */
 const UNRELIABLE_PER_FLUSH = 100;
-/** Reliable messages each client sends in a data round (each echoed by the server). */
+/** Reliable messages each client sends in the data round (each echoed by the server). */
 const RELIABLE_PER_ROUND = 4;
 /** The warm-up gives up after this long (ms): it only ever makes the first host wait. */
 const DEADLINE_MS = 5000;
@@ -39,9 +37,9 @@ const own = new WeakSet<ENetConnection>();
  * Resolves once the process has run its one warm-up for `backend` (at once for the warm-up's own
  * connections, or when ENET_TS_WARM_UP is '0' or 'off'): the engine's handshake warm-up, then a
  * server and 16 clients, `make()`d and bound to 127.0.0.1, go through 1600 handshakes over real
- * sockets, every other round with data both ways, so that the first real burst of clients and
+ * sockets, the first round with data both ways, so that the first real burst of clients and
  * the first flood of packets meet code V8 has compiled all the way (socket backend, pipeline,
- * engine, this facade). About 0.3-0.5 s, once per process and backend. Never rejects: a warm-up
+ * engine, this facade). About 0.25-0.3 s, once per process and backend. Never rejects: a warm-up
  * that fails (no loopback, no free port) just ends. Resolves to the handshakes its server
  * completed (0 when it did not run).
  */
@@ -68,31 +66,28 @@ function turn(): Promise<void> {
 }
 
 /**
- * Each client sends a flood's flush (UNRELIABLE_PER_FLUSH unreliable 64 B messages: a GSO train
- * the server's socket gets coalesced) and RELIABLE_PER_ROUND reliable ones (one of 3000 B, in
- * fragments, every other time), which the server echoes back; the server takes what it receives
- * without a copy in even rounds and with getPacket() in odd ones. So the transport's paths are
- * compiled on data as well: with handshakes only, a first flood of unreliable messages (B1)
- * deoptimized the coalesced-datagram split and the lent-packet paths and lost up to half its
- * messages while V8 compiled them again. False when the deadline passed.
+ * Once, in the first round: each client sends a flood's flush (UNRELIABLE_PER_FLUSH unreliable
+ * 64 B messages: a GSO train the server's socket gets coalesced) and RELIABLE_PER_ROUND reliable
+ * ones (the first of 3000 B, in fragments), which the server takes without a copy and echoes. So
+ * the transport's receive paths first meet data as well as handshakes: with handshakes only, one
+ * in four first floods of unreliable messages (B1) lost 60 % of their messages. Data in every
+ * other round did worse (B1 lost up to 18 % in each of 4 runs, B4's p99 round trip was 96-106 µs
+ * against 64-75). False when the deadline passed.
  */
 async function exchangeData(
   server: ENetConnection,
   clients: ENetConnection[],
   peers: ENetPacketPeer[],
-  round: number,
   small: Uint8Array,
   large: Uint8Array,
   deadline: number,
 ): Promise<boolean> {
   for (const peer of peers) {
     for (let i = 0; i < UNRELIABLE_PER_FLUSH; i++) peer.send(1, small, 0);
-    for (let i = 0; i < RELIABLE_PER_ROUND; i++)
-      peer.send(0, i === 0 && round % (2 * DATA_EVERY) === 0 ? large : small, ENetPacketPeer.FLAG_RELIABLE);
+    for (let i = 0; i < RELIABLE_PER_ROUND; i++) peer.send(0, i === 0 ? large : small, ENetPacketPeer.FLAG_RELIABLE);
   }
   for (const client of clients) client.flush();
   const event: ServiceEvent = { type: EventType.NONE, peer: null, data: 0, channel: 0 };
-  const lend = round % (2 * DATA_EVERY) === 0;
   let reliable = 0;
   let echoed = 0;
   const expected = CLIENTS * RELIABLE_PER_ROUND;
@@ -100,8 +95,7 @@ async function exchangeData(
     if (performance.now() > deadline) return false;
     for (let e = await server.service(0); e.type !== EventType.NONE; e = server.checkEvents(event)) {
       if (e.type !== EventType.RECEIVE || e.peer === null) continue;
-      if (lend) e.peer.takePacket();
-      else e.peer.getPacket();
+      e.peer.takePacket();
       if (e.channel === 0) {
         reliable++;
         e.peer.send(0, small, ENetPacketPeer.FLAG_RELIABLE);
@@ -159,7 +153,7 @@ async function run(backend: SocketBackendChoice, make: () => ENetConnection): Pr
         await turn();
       }
       handshakes += accepted;
-      if (round % DATA_EVERY === 0 && !(await exchangeData(server, clients, peers, round, small, large, deadline))) return handshakes;
+      if (round === 0 && !(await exchangeData(server, clients, peers, small, large, deadline))) return handshakes;
       for (const peer of server.getPeers()) peer.reset();
       for (const peer of peers) peer.reset();
     }
