@@ -111,8 +111,9 @@ export function warmUpHandshakes(): number {
 }
 
 /**
- * An in-memory server of `serverSlots` slots and CONNECTIONS client hosts wired to each other, and `pump()`, which
- * services every host and carries what they send until none has anything more to say.
+ * An in-memory server of `serverSlots` slots and CONNECTIONS client hosts wired to each other,
+ * and `pump()`, which services every host and carries what they send until none has anything
+ * more to say.
  */
 function inMemoryWire(serverSlots: number): { server: Host; clients: Host[]; pump: () => void; delivered: () => number } {
   let delivered = 0;
