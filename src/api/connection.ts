@@ -205,10 +205,11 @@ export class ENetConnection implements PeerOwner {
     this.creating = true;
     let socket: DatagramSocket;
     try {
+      const backend = this.backendChoice ?? socketBackendFromEnv();
       // A server (several slots) waits for the process's warm-up, so that its first burst of
       // clients meets compiled code; a client host (one slot, made by the thousand in load tests)
       // does not pay for it.
-      if (maxPeers > 1) await warmUpConnections(this, this.backendChoice ?? socketBackendFromEnv(), () => new ENetConnection());
+      if (maxPeers > 1) await warmUpConnections(this, backend, () => new ENetConnection());
       // A host with several peer slots (a server) lets the kernel coalesce GSO runs (UDP_GRO):
       // an enet-ts sender's train then reaches it as one datagram instead of being cut up on the
       // way, which costs the sender a third less system time (B1, B2) and speeds a large transfer
@@ -216,7 +217,7 @@ export class ENetConnection implements PeerOwner {
       // host (a client, made by the thousand in load tests) keeps the smaller receive buffer.
       socket = await openDatagramSocket(
         { bindAddress, port, receiveBufferSize: UDP_RECEIVE_BUFFER_SIZE, sendBufferSize: HOST_SEND_BUFFER_SIZE, gro: maxPeers > 1 },
-        this.backendChoice ?? undefined,
+        backend,
       );
     } catch (err) {
       throw new ENetError('ERR_CANT_CREATE', `Couldn't create an ENet host on ${bindAddress ?? '*'}:${port}: ${(err as Error).message}`, {

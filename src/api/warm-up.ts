@@ -60,6 +60,11 @@ export function warmedUpBackends(): SocketBackendChoice[] {
   return [...warmUps.keys()];
 }
 
+/** Hands each event `connection` has ready to `handle` (service(0), then checkEvents()). */
+async function drain(connection: ENetConnection, event: ServiceEvent, handle: (e: ServiceEvent) => void): Promise<void> {
+  for (let e = await connection.service(0); e.type !== EventType.NONE; e = connection.checkEvents(event)) handle(e);
+}
+
 /** One turn of the event loop (the sockets' reads run in it). */
 function turn(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
@@ -78,6 +83,7 @@ async function exchangeData(
   server: ENetConnection,
   clients: ENetConnection[],
   peers: ENetPacketPeer[],
+  event: ServiceEvent,
   small: Uint8Array,
   large: Uint8Array,
   deadline: number,
@@ -87,26 +93,25 @@ async function exchangeData(
     for (let i = 0; i < RELIABLE_PER_ROUND; i++) peer.send(0, i === 0 ? large : small, ENetPacketPeer.FLAG_RELIABLE);
   }
   for (const client of clients) client.flush();
-  const event: ServiceEvent = { type: EventType.NONE, peer: null, data: 0, channel: 0 };
   let reliable = 0;
   let echoed = 0;
   const expected = CLIENTS * RELIABLE_PER_ROUND;
   while (reliable < expected || echoed < expected) {
     if (performance.now() > deadline) return false;
-    for (let e = await server.service(0); e.type !== EventType.NONE; e = server.checkEvents(event)) {
-      if (e.type !== EventType.RECEIVE || e.peer === null) continue;
+    await drain(server, event, (e) => {
+      if (e.type !== EventType.RECEIVE || e.peer === null) return;
       e.peer.takePacket();
       if (e.channel === 0) {
         reliable++;
         e.peer.send(0, small, ENetPacketPeer.FLAG_RELIABLE);
       }
-    }
+    });
     for (const client of clients)
-      for (let e = await client.service(0); e.type !== EventType.NONE; e = client.checkEvents(event))
-        if (e.type === EventType.RECEIVE && e.peer !== null) {
-          e.peer.getPacket();
-          echoed++;
-        }
+      await drain(client, event, (e) => {
+        if (e.type !== EventType.RECEIVE || e.peer === null) return;
+        e.peer.getPacket();
+        echoed++;
+      });
     await turn();
   }
   return true;
@@ -141,19 +146,20 @@ async function run(backend: SocketBackendChoice, make: () => ENetConnection): Pr
       // Two turns more once all are in: the server reads the clients' last PINGs.
       for (let settle = 2; settle > 0; settle -= accepted === CLIENTS && connected === CLIENTS ? 1 : 0) {
         if (performance.now() > deadline) return handshakes;
-        for (let e = await server.service(0); e.type !== EventType.NONE; e = server.checkEvents(event))
+        await drain(server, event, (e) => {
           if (e.type === EventType.CONNECT) accepted++;
+        });
         for (const client of clients)
-          for (let e = await client.service(0); e.type !== EventType.NONE; e = client.checkEvents(event))
-            if (e.type === EventType.CONNECT) {
-              // As a C ENet client does right after connecting (its last receive time starts at 0).
-              e.peer?.ping();
-              connected++;
-            }
+          await drain(client, event, (e) => {
+            if (e.type !== EventType.CONNECT) return;
+            // As a C ENet client does right after connecting (its last receive time starts at 0).
+            e.peer?.ping();
+            connected++;
+          });
         await turn();
       }
       handshakes += accepted;
-      if (round === 0 && !(await exchangeData(server, clients, peers, small, large, deadline))) return handshakes;
+      if (round === 0 && !(await exchangeData(server, clients, peers, event, small, large, deadline))) return handshakes;
       for (const peer of server.getPeers()) peer.reset();
       for (const peer of peers) peer.reset();
     }

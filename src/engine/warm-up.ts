@@ -56,7 +56,7 @@ const specimens: object[] = [];
 export function warmUpEngine(): number {
   if (warmedUp) return 0;
   warmedUp = true;
-  const { server, clients, pump, delivered } = inMemoryWire(CONNECTIONS);
+  const { server, clients, pump, disconnectAll, delivered } = inMemoryWire(CONNECTIONS);
   const client = clients[0]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, 0);
   if (client === null) return delivered();
   for (let i = 1; i < CONNECTIONS; i++) clients[i]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, i);
@@ -77,8 +77,7 @@ export function warmUpEngine(): number {
     if (round % 10 === 0) client.send(0, large, PACKET_FLAG_RELIABLE);
     pump();
   }
-  for (const h of clients) for (const peer of h.active) peer.disconnect(0);
-  pump();
+  disconnectAll();
   keepSpecimens();
   warmUpPrimitives();
   return delivered();
@@ -98,24 +97,31 @@ export function warmUpHandshakes(): number {
   if (handshakesWarmedUp) return 0;
   handshakesWarmedUp = true;
   // Slots enough for the half-open cap (half the slots) to admit all of a round at once.
-  const { server, clients, pump } = inMemoryWire(4 * CONNECTIONS);
+  const { server, clients, pump, disconnectAll } = inMemoryWire(4 * CONNECTIONS);
   let handshakes = 0;
   for (let round = 0; round < HANDSHAKE_ROUNDS; round++) {
     for (let i = 0; i < CONNECTIONS; i++) clients[i]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, i);
     pump();
     for (const peer of server.active) if (peer.state === PeerState.CONNECTED) handshakes++;
-    for (const h of clients) for (const peer of h.active) peer.disconnect(0);
-    pump();
+    disconnectAll();
   }
   return handshakes;
 }
 
-/**
- * An in-memory server of `serverSlots` slots and CONNECTIONS client hosts wired to each other,
- * and `pump()`, which services every host and carries what they send until none has anything
- * more to say.
- */
-function inMemoryWire(serverSlots: number): { server: Host; clients: Host[]; pump: () => void; delivered: () => number } {
+/** An in-memory server and its clients, and what drives them ({@link inMemoryWire}). */
+interface InMemoryWire {
+  server: Host;
+  clients: Host[];
+  /** Services every host and carries what they send until none has anything more to say. */
+  pump: () => void;
+  /** Disconnects every client's peers and pumps. */
+  disconnectAll: () => void;
+  /** Packets the hosts have received so far. */
+  delivered: () => number;
+}
+
+/** An in-memory server of `serverSlots` slots and CONNECTIONS client hosts wired to each other. */
+function inMemoryWire(serverSlots: number): InMemoryWire {
   let delivered = 0;
   const wire: Array<{ to: Host; data: Buffer; port: number }> = [];
   let id = 0;
@@ -158,7 +164,11 @@ function inMemoryWire(serverSlots: number): { server: Host; clients: Host[]; pum
       // Once more after anything was carried: what it made its receivers send leaves at their service.
     } while (carried || hosts.some((h) => h.hasDispatch()));
   };
-  return { server, clients, pump, delivered: () => delivered };
+  const disconnectAll = () => {
+    for (const h of clients) for (const peer of h.active) peer.disconnect(0);
+    pump();
+  };
+  return { server, clients, pump, disconnectAll, delivered: () => delivered };
 }
 
 /** Builds the objects {@link specimens} keeps, on a host of their own that never sees traffic. */
