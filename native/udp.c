@@ -81,7 +81,14 @@
 #define RECV_FIRST_SLOTS 16
 #define SEND_MSGS 64           /* mmsghdr per sendmmsg call */
 #define SEND_IOVS 1024         /* datagrams per sendmmsg call (GSO messages carry several) */
-#define GSO_MAX_SEGMENTS 64
+/* Datagrams per GSO message at most. A receiver reading with GRO gets each message as one record,
+   so a whole 64 KiB ENet window sent as one message reached it only once all of it was queued:
+   in trains of 16 it is woken by the first while the rest is being sent, and its acknowledgements
+   of those free a third of the window early. B3 (8 MiB, two enet-ts processes, median of 9
+   transfers after 3, alternated by hand): 13 of 15 rounds faster than trains of 64, mean of
+   rounds 25.9 against 30.7 ms in a quiet hour and 33.3 against 38.1 in a noisy one; trains of 8,
+   12, 24 or 32 in between. */
+#define GSO_MAX_SEGMENTS 16
 #define GSO_MAX_BYTES 65000 /* below IPv4's and IPv6's 64 KiB payload limits */
 #define QUEUE_MAX_ENTRIES 4096
 #define QUEUE_MAX_BYTES (4u << 20)
