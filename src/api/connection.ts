@@ -137,6 +137,8 @@ export class ENetConnection implements PeerOwner {
   private readonly waitTimer = new EarliestTimer(() => this.onWaitTimer());
   private readonly dropWarnings = new DropWarningLimiter((line) => this.onWarning?.(line));
   private creating = false;
+  /** destroy() was called while a host was being created: that host is not made. */
+  private destroyedWhileCreating = false;
   /** The socket backend the next host opens with (default: the ENET_TS_SOCKET environment variable, else 'auto'). */
   private backendChoice: SocketBackendChoice | null = null;
   /** An EventType.ERROR owed to the application (a DTLS handshake failed). */
@@ -204,6 +206,7 @@ export class ENetConnection implements PeerOwner {
     requireUint32('The outgoing bandwidth limit (bytes/s, 0 disables it)', outBandwidth);
     this.creating = true;
     let socket: DatagramSocket;
+    let destroyed = false;
     try {
       const backend = this.backendChoice ?? socketBackendFromEnv();
       // A server (several slots) waits for the process's warm-up, so that its first burst of
@@ -225,6 +228,14 @@ export class ENetConnection implements PeerOwner {
       });
     } finally {
       this.creating = false;
+      destroyed = this.destroyedWhileCreating;
+      this.destroyedWhileCreating = false;
+    }
+    if (destroyed) {
+      // destroy() came while the warm-up or the bind was under way: the connection stays
+      // inactive, as destroy() leaves it, and the socket just opened is closed.
+      socket.close();
+      return;
     }
     const driver = new HostDriver(
       {
@@ -555,9 +566,11 @@ export class ENetConnection implements PeerOwner {
 
   /**
    * Closes the socket and drops every peer without telling them (they time out), as Godot. The
-   * connection can be created again afterwards. Calling it twice is harmless.
+   * connection can be created again afterwards. Calling it twice is harmless. Called while a
+   * createHost()/createHostBound() is pending, that call resolves without making the host.
    */
   destroy(): void {
+    if (this.creating) this.destroyedWhileCreating = true;
     if (this.host === null) return;
     // What was received is acknowledged before the socket closes (C ENet has sent its acks by the
     // time the application sees an event, so it can destroy the host at once).

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { ENetConnection } from '../../src/index.js';
 import { WARM_UP_ENV, warmUpConnections, warmedUpBackends } from '../../src/api/warm-up.js';
 
@@ -53,6 +54,39 @@ test('a client host (one slot) does not wait for the warm-up', async () => {
     await connection.createHost(1);
     assert.equal(connection.socketBackend, 'dgram');
     assert.ok(!warmedUpBackends().includes('dgram'));
+  } finally {
+    connection.destroy();
+  }
+});
+
+/** Binds a node:dgram socket to 127.0.0.1:`port` (0: any free port); resolves to the port, closing it again. */
+function bindAndClose(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(port, '127.0.0.1', () => {
+      const bound = socket.address().port;
+      socket.close(() => resolve(bound));
+    });
+  });
+}
+
+test('destroy() while a createHostBound() waits for the warm-up: no host is made and its socket is closed', async () => {
+  const connection = new ENetConnection();
+  try {
+    // node:dgram's warm-up has not run in this file: the host waits for it.
+    connection.setSocketBackend('dgram');
+    assert.ok(!warmedUpBackends().includes('dgram'));
+    const port = await bindAndClose(0);
+    const pending = connection.createHostBound('127.0.0.1', port, 8);
+    connection.destroy();
+    await pending;
+    assert.equal(connection.socketBackend, null);
+    assert.equal(connection.getLocalPort(), 0);
+    assert.equal(await bindAndClose(port), port, 'the port is free again');
+    // The connection can be created again.
+    await connection.createHostBound('127.0.0.1', port, 8);
+    assert.equal(connection.getLocalPort(), port);
   } finally {
     connection.destroy();
   }
