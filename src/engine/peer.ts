@@ -769,6 +769,13 @@ export class Peer implements SendChunkOwner {
         return discard;
     }
     if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
+    // An unreliable packet in order, or an unsequenced one, on a channel where no unreliable
+    // packet waits is delivered at once: what the dispatch below does with a list of one.
+    const unreliableList = channel.incomingUnreliableCommands;
+    const immediate =
+      (commandNumber === Command.SEND_UNSEQUENCED ||
+        (commandNumber === Command.SEND_UNRELIABLE && reliableSequenceNumber === incomingRel)) &&
+      unreliableList.sentinel.listNext === unreliableList.sentinel;
     // A packet of 64 bytes or less is copied onto V8's heap (cheapest). A larger one, up to
     // 1 KiB, that the application gets at once is copied into the host's receive slab (a packet
     // of its own costs an external allocation the garbage collector tracks: ten times the time);
@@ -807,6 +814,12 @@ export class Peer implements SendChunkOwner {
       cmd.pieceOffsets = [];
     }
     this.totalWaitingData += length;
+    if (immediate) {
+      if (commandNumber === Command.SEND_UNRELIABLE) channel.incomingUnreliableSequenceNumber = cmd.unreliableSequenceNumber;
+      insertBefore(this.dispatchedCommands.sentinel, cmd);
+      this.host.queueDispatch(this);
+      return cmd;
+    }
     insertBefore(insertAfter.listNext, cmd);
     if (commandNumber === Command.SEND_FRAGMENT || commandNumber === Command.SEND_RELIABLE)
       this.dispatchIncomingReliableCommands(channel, cmd);

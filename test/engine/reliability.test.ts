@@ -77,6 +77,36 @@ test('unreliable sequenced packets never arrive twice or out of order; unsequenc
   assert.ok(flags.includes(0) && flags.includes(UNSEQUENCED));
 });
 
+test('on one channel, reliable and unreliable packets mixed arrive in the order sent, every reliable one, under loss and reordering', () => {
+  const { net, server, clientPeer, serverPeer } = connectedPair(
+    { lossPercent: 10, latencyMs: 5, duplicatePercent: 20, reorderPercent: 30 },
+    12,
+  );
+  neverTimeOut(clientPeer, serverPeer);
+  const reliable: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    // Every 25th reliable, the rest unreliable; unsequenced ones on the same channel in between.
+    const flags = i % 25 === 0 ? RELIABLE : 0;
+    if (flags === RELIABLE) reliable.push(i);
+    assert.ok(clientPeer.send(0, payload(i, 16), flags));
+    if (i % 7 === 0) assert.ok(clientPeer.send(0, payload(100000 + i, 16), UNSEQUENCED));
+    if (i % 40 === 0) net.run(10);
+  }
+  net.run(20_000, 5);
+  const got = server.events
+    .filter((e) => e.type === 'receive' && e.packetFlags !== UNSEQUENCED)
+    .map((e) => new DataView(e.packet!.buffer, e.packet!.byteOffset).getUint32(0));
+  for (let i = 1; i < got.length; i++) assert.ok(got[i]! > got[i - 1]!, `in order at ${i}: ${got[i - 1]} then ${got[i]}`);
+  assert.deepEqual(
+    got.filter((n) => n % 25 === 0),
+    reliable,
+    'every reliable packet, once',
+  );
+  assert.ok(got.length > reliable.length + 100, `unreliable ones arrive too (${got.length - reliable.length})`);
+  const unsequenced = server.events.filter((e) => e.type === 'receive' && e.packetFlags === UNSEQUENCED);
+  assert.ok(unsequenced.length > 10, `unsequenced ones arrive (${unsequenced.length})`);
+});
+
 test('unreliable packets sent after a reliable one wait for it; large unreliable packets need UNRELIABLE_FRAGMENT to stay unreliable', () => {
   const { net, server, clientPeer } = connectedPair({}, 4);
   const big = payload(7, 5000);
