@@ -673,7 +673,17 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     return;
   }
   if (events & UV_WRITABLE) flush_queue(s);
-  if ((events & UV_READABLE) && !s->closing) receive_batches(s);
+  if ((events & UV_READABLE) && !s->closing) {
+    /* Out of the event loop's epoll set while reading (and busy-polling): while it is in, every
+       datagram queued to the socket runs epoll's wake-up callback in the sender's context (on
+       loopback, the sending process's CPU), though this thread is not asleep. Back in before the
+       loop next waits, unless the callback already put it back (a send that met EAGAIN). */
+    int events_before = s->poll_events;
+    uv_poll_stop(&s->poll);
+    s->poll_events = 0;
+    receive_batches(s);
+    if (!s->closing && s->poll_events == 0) set_poll_events(s, events_before);
+  }
 }
 
 /* ---------- JS functions ---------- */
