@@ -56,12 +56,11 @@ const specimens: object[] = [];
 export function warmUpEngine(): number {
   if (warmedUp) return 0;
   warmedUp = true;
-  const { server, clients, step, pump, advance, disconnectAll, delivered } = inMemoryWire(CONNECTIONS);
+  const { server, clients, pump, advance, disconnectAll, delivered } = inMemoryWire(CONNECTIONS);
   const client = clients[0]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, 0);
   if (client === null) return delivered();
   for (let i = 1; i < CONNECTIONS; i++) clients[i]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, i);
-  const small = new Uint8Array(64);
-  pumpSendingAtConnect(clients, step, small);
+  pump();
   // A second later, as a real connection's first second ends: every host runs its bandwidth
   // throttle and sends its peers BANDWIDTH_LIMIT (the warm-up is otherwise over in well under a
   // second, and a flood's first second then deoptimized `service` at the throttle's call and the
@@ -70,6 +69,7 @@ export function warmUpEngine(): number {
   pump();
   const accepted = server.active.find((p) => p.connectID === client.connectID);
   if (accepted === undefined) return delivered();
+  const small = new Uint8Array(64);
   const large = new Uint8Array(3000);
   for (let round = 0; round < ROUNDS; round++) {
     // The second half lends what the server receives (as for an application taking packets with takePacket()).
@@ -103,51 +103,22 @@ export function warmUpHandshakes(): number {
   if (handshakesWarmedUp) return 0;
   handshakesWarmedUp = true;
   // Slots enough for the half-open cap (half the slots) to admit all of a round at once.
-  const { server, clients, step, pump, disconnectAll } = inMemoryWire(4 * CONNECTIONS);
+  const { server, clients, pump, disconnectAll } = inMemoryWire(4 * CONNECTIONS);
   let handshakes = 0;
-  const small = new Uint8Array(64);
   for (let round = 0; round < HANDSHAKE_ROUNDS; round++) {
     for (let i = 0; i < CONNECTIONS; i++) clients[i]!.connect(SERVER_ADDRESS, SERVER_PORT, 2, i);
-    if (round % 5 === 4) pumpSendingAtConnect(clients, step, small);
-    else pump();
+    pump();
     for (const peer of server.active) if (peer.state === PeerState.CONNECTED) handshakes++;
     disconnectAll();
   }
   return handshakes;
 }
 
-/**
- * Steps the wire until it is quiet, each client sending `bytes` (unreliable) as soon as its side
- * of a handshake is done, as C clients that start sending at once do: the packet rides in the
- * datagram that completes the server's side, so the server has packets for a peer whose CONNECT
- * event it has yet to hand out. In every fifth handshake round too, not only at the first
- * connections: V8 gives a function its feedback only after its first calls, and a branch taken
- * only then stayed unknown to it (a flood from C clients then deoptimized the event dispatch there).
- */
-function pumpSendingAtConnect(clients: Host[], step: () => boolean, bytes: Uint8Array): void {
-  const sent = new Set<Peer>();
-  for (let busy = true; busy; ) {
-    busy = step();
-    for (const h of clients)
-      for (const peer of h.active)
-        if (peer.state === PeerState.CONNECTED && !sent.has(peer)) {
-          sent.add(peer);
-          peer.send(1, bytes, 0);
-          busy = true;
-        }
-  }
-}
-
 /** An in-memory server and its clients, and what drives them ({@link inMemoryWire}). */
 interface InMemoryWire {
   server: Host;
   clients: Host[];
-  /**
-   * Services every host once (at the next millisecond) and carries what they sent; true while
-   * something was carried or an event is still to be handed out.
-   */
-  step: () => boolean;
-  /** Steps until none has anything more to say. */
+  /** Services every host and carries what they send until none has anything more to say. */
   pump: () => void;
   /** Moves the wire's clock on by `ms` (the next pump services the hosts at that time). */
   advance: (ms: number) => void;
@@ -180,27 +151,26 @@ function inMemoryWire(serverSlots: number): InMemoryWire {
     );
   const hosts = [server, ...clients];
   let now = 1;
-  const step = (): boolean => {
-    now += 1;
-    for (const h of hosts) {
-      h.setTime(now);
-      h.service();
-      for (let e = h.checkEvents(); e !== null; e = h.checkEvents())
-        if (e.type === 'receive') {
-          delivered++;
-          if (e.lent >= 0) h.giveBackLent();
-        }
-    }
-    const carried = wire.length > 0;
-    for (const { to, data, port } of wire.splice(0)) {
-      to.setTime(now);
-      to.receiveAt(data, 0, data.length, to === server ? CLIENT_ADDRESS : SERVER_ADDRESS, port);
-    }
-    // Once more after anything was carried: what it made its receivers send leaves at their service.
-    return carried || hosts.some((h) => h.hasDispatch());
-  };
   const pump = () => {
-    while (step());
+    let carried: boolean;
+    do {
+      now += 1;
+      for (const h of hosts) {
+        h.setTime(now);
+        h.service();
+        for (let e = h.checkEvents(); e !== null; e = h.checkEvents())
+          if (e.type === 'receive') {
+            delivered++;
+            if (e.lent >= 0) h.giveBackLent();
+          }
+      }
+      carried = wire.length > 0;
+      for (const { to, data, port } of wire.splice(0)) {
+        to.setTime(now);
+        to.receiveAt(data, 0, data.length, to === server ? CLIENT_ADDRESS : SERVER_ADDRESS, port);
+      }
+      // Once more after anything was carried: what it made its receivers send leaves at their service.
+    } while (carried || hosts.some((h) => h.hasDispatch()));
   };
   const disconnectAll = () => {
     for (const h of clients) for (const peer of h.active) peer.disconnect(0);
@@ -209,7 +179,6 @@ function inMemoryWire(serverSlots: number): InMemoryWire {
   return {
     server,
     clients,
-    step,
     pump,
     advance: (ms) => {
       now += ms;
