@@ -134,7 +134,7 @@ async function server() {
   };
   // Each scenario's RECEIVE handling is a function of its own, chosen once: V8 then compiles
   // only the running scenario's few lines, not every scenario's in one function (which took
-  // 30-40 ms of compiling in the middle of B9's flood).
+  // 14-42 ms of compiling in the middle of B9's flood).
   /** B1/B9: counts the messages (the bytes lent, no copy of their own, as C's packet->data). */
   const countUnreliable = (e) => {
     const p = e.peer;

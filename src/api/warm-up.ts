@@ -38,9 +38,8 @@ const own = new WeakSet<ENetConnection>();
  * connections, or when ENET_TS_WARM_UP is '0' or 'off'): the engine's handshake warm-up, one
  * connection opened and closed, then a server and 16 clients, `make()`d and bound to 127.0.0.1,
  * go through 1600 handshakes over real sockets, the first round with data both ways, so that
- * the first real burst of clients and
- * the first flood of packets meet code V8 has compiled all the way (socket backend, pipeline,
- * engine, this facade). About 0.25-0.4 s (up to 0.6 s on a busy machine), once per process and
+ * the first real burst of clients and the first flood of packets meet code V8 has compiled all
+ * the way (socket backend, pipeline, engine, this facade). About 0.25-0.4 s (up to 0.6 s on a busy machine), once per process and
  * backend. Never rejects: a warm-up that fails (no loopback, no free port) just ends. Resolves to
  * the handshakes its server completed (0 when it did not run).
  */
@@ -125,8 +124,8 @@ async function exchangeData(
  * wait's deadline), and compiles on that assumption. The warm-up's rounds only ever poll, and
  * its connections closed only at its end: that deoptimized the transport's hot functions
  * (`receive`, `onBatch`, `flush`, `send`, `flushReactions`, `waitEvent`, `pass`) just as the
- * warm-up finished, and a burst of 500 clients then ran them unoptimized; a flood compiled 31
- * functions after the warm-up instead of 23-25.
+ * warm-up finished, and a burst of 500 clients then ran them unoptimized; a flood compiled 28-31
+ * functions after the warm-up instead of 23-27.
  */
 async function openAndClose(open: (slots: number) => Promise<ENetConnection>): Promise<void> {
   const connection = await open(1);
