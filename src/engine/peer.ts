@@ -769,22 +769,20 @@ export class Peer implements SendChunkOwner {
         return discard;
     }
     if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
-    // An unreliable packet in order, or an unsequenced one, on a channel where no unreliable
-    // packet waits is delivered at once: what the dispatch below does with a list of one.
+    // An unsequenced packet, or an unreliable one behind no missing reliable packet.
+    const unreliableInOrder =
+      commandNumber === Command.SEND_UNSEQUENCED || (commandNumber === Command.SEND_UNRELIABLE && reliableSequenceNumber === incomingRel);
+    // Such a packet on a channel where no unreliable packet waits is delivered at once: what the
+    // dispatch below does with a list of one.
     const unreliableList = channel.incomingUnreliableCommands;
-    const immediate =
-      (commandNumber === Command.SEND_UNSEQUENCED ||
-        (commandNumber === Command.SEND_UNRELIABLE && reliableSequenceNumber === incomingRel)) &&
-      unreliableList.sentinel.listNext === unreliableList.sentinel;
+    const immediate = unreliableInOrder && unreliableList.sentinel.listNext === unreliableList.sentinel;
     // A packet of 64 bytes or less is copied onto V8's heap (cheapest). A larger one, up to
     // 1 KiB, that the application gets at once is copied into the host's receive slab (a packet
     // of its own costs an external allocation the garbage collector tracks: ten times the time);
     // one that waits behind a missing reliable packet gets bytes of its own, so what a remote
     // leaves waiting cannot hold whole slabs.
     const inOrder =
-      commandNumber === Command.SEND_UNSEQUENCED ||
-      (commandNumber === Command.SEND_UNRELIABLE && reliableSequenceNumber === incomingRel) ||
-      (commandNumber === Command.SEND_RELIABLE && reliableSequenceNumber === ((incomingRel + 1) & 0xffff));
+      unreliableInOrder || (commandNumber === Command.SEND_RELIABLE && reliableSequenceNumber === ((incomingRel + 1) & 0xffff));
     // When the application takes packets without copies of their own, one that arrives in order
     // is lent instead: copied into the host's lend area, where it is read.
     const host = this.host;
