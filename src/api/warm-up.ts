@@ -39,9 +39,9 @@ const own = new WeakSet<ENetConnection>();
  * connection opened and closed, then a server and 16 clients, `make()`d and bound to 127.0.0.1,
  * go through 1600 handshakes over real sockets, the first round with data both ways, so that
  * the first real burst of clients and the first flood of packets meet code V8 has compiled all
- * the way (socket backend, pipeline, engine, this facade). About 0.25-0.4 s (up to 0.6 s on a busy machine), once per process and
- * backend. Never rejects: a warm-up that fails (no loopback, no free port) just ends. Resolves to
- * the handshakes its server completed (0 when it did not run).
+ * the way (socket backend, pipeline, engine, this facade). About 0.25-0.4 s (up to 0.6 s on a
+ * busy machine), once per process and backend. Never rejects: a warm-up that fails (no loopback,
+ * no free port) just ends. Resolves to the handshakes its server completed (0 when it did not run).
  */
 export function warmUpConnections(connection: ENetConnection, backend: SocketBackendChoice, make: () => ENetConnection): Promise<number> {
   if (own.has(connection)) return Promise.resolve(0);
