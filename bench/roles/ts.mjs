@@ -198,18 +198,8 @@ async function server() {
   };
   /** B4: the packet back. */
   const echo = (e) => e.peer.send(0, e.peer.getPacket(), RELIABLE);
-  const onReceive =
-    sc === 'b1' || sc === 'b9'
-      ? countUnreliable
-      : sc === 'b8'
-        ? countBeforeMarker
-        : sc === 'b2'
-          ? countReliable
-          : sc === 'b3'
-            ? answer
-            : sc === 'b4'
-              ? echo
-              : () => {};
+  const receiveHandlers = { b1: countUnreliable, b9: countUnreliable, b8: countBeforeMarker, b2: countReliable, b3: answer, b4: echo };
+  const onReceive = receiveHandlers[sc] ?? (() => {});
   await serve(conn, event, stamp, onReceive, onConnect);
 }
 
