@@ -131,7 +131,7 @@ test('bench/run.mjs --quick --only B6,B7,B8,B9: the C range coder row, the conne
       `B8 per-run note for ${impl}:\n${all}`,
     );
 
-  // B9: offered and delivered rates, and the per-run comparison for each backend.
+  // B9: offered and delivered rates, and the per-run comparison for each backend…
   const b9 = rowsOf(rows, 'B9');
   assert.equal(b9.length, 2, all);
   for (const row of b9) numbers(row, [...ts.values, 'C ENet']);
@@ -144,5 +144,16 @@ test('bench/run.mjs --quick --only B6,B7,B8,B9: the C range coder row, the conne
       r.out.some((l) => new RegExp(`^\\s+B9 ${impl.replace(/[()]/g, '\\$&')} delivered at least C ENet's rate in [01] of 1 runs$`).test(l)),
       `B9 judgement for ${impl}:\n${all}`,
     );
+  // …and the control: C ENet's server run again in the same round, judged the same way.
+  assert.ok(
+    r.out.some((l) =>
+      /^\s+B9 control: C ENet's server run again right after delivered at least its first run's rate in [01] of 1 runs$/.test(l),
+    ),
+    `B9 control:\n${all}`,
+  );
+  assert.ok(
+    r.out.some((l) => /^\s+B9 run 1, .*; C [\d,]+ → [\d,]+; C \(again\) [\d,]+ → [\d,]+$/.test(l)),
+    `B9 control's rates in the run's note:\n${all}`,
+  );
   assert.ok(!rows.some((row) => ['B1', 'B5'].includes(row.get('scenario')!)), '--only is honoured');
 });
