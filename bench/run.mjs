@@ -1,6 +1,7 @@
 // `npm run bench`: the same scenarios on enet-ts (once per socket backend), on C ENet 1.3.17
 // (bench/c/enet_bench.c, built here against Debian's libenet) and, where it applies, on raw
-// node:dgram. B7-B9 put C's load generator against a C ENet server and an enet-ts server. Each
+// node:dgram. B7-B9 put C's load generator against a C ENet server and an enet-ts server (B9
+// also against C ENet's server a second time, as a control of the run-to-run spread). Each
 // role is its own process (the load generator under `nice -n 5`); every cell is the median of
 // several runs, the implementations interleaved run by run so that background load hits them
 // alike. Prints one table and writes bench/results/latest.{json,svg} (quick.{json,svg} with
@@ -67,7 +68,7 @@ const TS = backends.map((b) => `enet-ts (${b})`);
 const C = 'C';
 /**
  * B9's control: C ENet's server once more in each round, right after the first. Its rate against
- * the first run's shows how far two runs of the same server apart by seconds differ.
+ * the first run's shows how far two runs of one server, seconds apart, differ.
  */
 const C_AGAIN = 'C (again)';
 const RAW = 'raw dgram';
@@ -166,11 +167,13 @@ const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean
 const nodeRole =
   (script, env = {}) =>
   (role, sc, kv) => [process.execPath, [...nodeFlags, '--expose-gc', join(root, 'bench', 'roles', script), role, sc, ...kv], env];
+/** C ENet's command line for a role. */
+const cRole = (role, sc, kv) => [cBin, [role, sc, ...kv], {}];
 /** Each implementation's command line for a role: [file, argv, env]. */
 const IMPLS = {
   ...Object.fromEntries(backends.map((b, i) => [TS[i], nodeRole('ts.mjs', { ENET_TS_SOCKET: b })])),
-  [C]: (role, sc, kv) => [cBin, [role, sc, ...kv], {}],
-  [C_AGAIN]: (role, sc, kv) => [cBin, [role, sc, ...kv], {}],
+  [C]: cRole,
+  [C_AGAIN]: cRole,
   [RAW]: nodeRole('dgram.mjs'),
 };
 
