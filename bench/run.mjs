@@ -511,6 +511,11 @@ for (const s of scenarios) {
           : `B9 ${impl} delivered at least C ENet's rate in ${atLeast} of ${runs} runs`,
       );
     }
+    // Whether a server kept up: the share of the messages offered that it received, per run.
+    const share = (r) => (r && r.offered > 0 ? `${((100 * r.received) / r.offered).toFixed(1)} %` : 'failed');
+    notes.push(
+      `B9 share of the offered messages delivered, per run: ${s.impls.map((i) => `${i} ${results[i].map(share).join(' / ')}`).join('; ')}`,
+    );
   }
 }
 

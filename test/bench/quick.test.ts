@@ -155,5 +155,10 @@ test('bench/run.mjs --quick --only B6,B7,B8,B9: the C range coder row, the conne
     r.out.some((l) => /^\s+B9 run 1, .*; C [\d,]+ → [\d,]+; C \(again\) [\d,]+ → [\d,]+$/.test(l)),
     `B9 control's rates in the run's note:\n${all}`,
   );
+  // …and what share of the offered messages each server delivered.
+  assert.ok(
+    r.out.some((l) => /^\s+B9 share of the offered messages delivered, per run: enet-ts .*; C [\d.]+ %; C \(again\) [\d.]+ %$/.test(l)),
+    `B9 shares:\n${all}`,
+  );
   assert.ok(!rows.some((row) => ['B1', 'B5'].includes(row.get('scenario')!)), '--only is honoured');
 });
