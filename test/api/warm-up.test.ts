@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { ENetConnection } from '../../src/index.js';
 import { WARM_UP_ENV, warmUpConnections, warmedUpBackends } from '../../src/api/warm-up.js';
-import { freeUdpPort } from '../support/godot.js';
+import { bindAndCloseUdp, freeUdpPort } from '../support/godot.js';
 
 test('the warm-up runs 1600 handshakes over sockets of its own, once per process and backend, and closes them', async (t) => {
   // Whatever the environment says: this test is about the warm-up running.
@@ -60,20 +59,6 @@ test('a client host (one slot) does not wait for the warm-up', async () => {
   }
 });
 
-/** Resolves to true when a node:dgram socket can bind 127.0.0.1:`port` (closing it again). */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', () => {
-      try {
-        socket.close();
-      } catch {} // a socket that failed to bind may already be closed
-      resolve(false);
-    });
-    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-  });
-}
-
 test('destroy() while a createHostBound() waits for the warm-up: no host is made and its socket is closed', async () => {
   const connection = new ENetConnection();
   try {
@@ -86,7 +71,7 @@ test('destroy() while a createHostBound() waits for the warm-up: no host is made
     await pending;
     assert.equal(connection.socketBackend, null);
     assert.equal(connection.getLocalPort(), 0);
-    assert.ok(await canBind(port), 'the port is free again');
+    assert.equal(await bindAndCloseUdp(port), port, 'the port is free again');
     // The connection can be created again.
     await connection.createHostBound('127.0.0.1', port, 8);
     assert.equal(connection.getLocalPort(), port);

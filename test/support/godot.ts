@@ -29,22 +29,34 @@ export async function freeUdpPort(): Promise<number> {
   for (let attempt = 1; attempt <= 25; attempt++) {
     const below = EPHEMERAL_START - PICKED_PORTS_START;
     const port = below > 1000 && attempt <= 20 ? PICKED_PORTS_START + Math.floor(Math.random() * below) : 0;
-    const s = dgram.createSocket('udp4');
     try {
-      s.bind(port, '127.0.0.1');
-      await once(s, 'listening');
-      const bound = s.address().port;
-      s.close();
-      return bound;
+      return await bindAndCloseUdp(port);
     } catch (error) {
-      // Taken: another one (the socket that failed to bind is closed, if it needs it).
-      try {
-        s.close();
-      } catch {}
-      if (attempt === 25) throw error;
+      if (attempt === 25) throw error; // taken: another one
     }
   }
   throw new Error('unreachable');
+}
+
+/**
+ * Binds a node:dgram socket to 127.0.0.1:`port` (0: any free port) and closes it again; resolves
+ * to the port it had, rejects (the socket closed) when the bind fails.
+ */
+export async function bindAndCloseUdp(port: number): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  try {
+    s.bind(port, '127.0.0.1');
+    await once(s, 'listening');
+    const bound = s.address().port;
+    s.close();
+    return bound;
+  } catch (error) {
+    // The socket that failed to bind is closed, if it needs it.
+    try {
+      s.close();
+    } catch {}
+    throw error;
+  }
 }
 
 /** The folder of the headless Godot 4.3 peer beside the checkout (../shared/peers/godot4). */
